@@ -1,0 +1,97 @@
+/**
+ * The one interface every speech engine implements. The synthesis pipeline and everything above it know
+ * engines only through these types, so a native or neural engine can be added beside the embedded one
+ * without touching the pipeline or the protocol code.
+ */
+
+/** What an engine can do; the pipeline refuses (clearly) a plan that needs more than this. */
+export interface EngineCapabilities {
+  /** Short stable identifier, e.g. "espeak-ng". */
+  readonly name: string;
+  /** Rate of the PCM the engine produces; the audio layer resamples from it. */
+  readonly sampleRate: number;
+  /** BCP-47-ish language tags the engine can speak (lower case). */
+  readonly languages: readonly string[];
+  /** Which prosody controls a segment may carry. */
+  readonly prosody: { readonly rate: boolean; readonly pitch: boolean; readonly volume: boolean };
+  /** Whether a segment may carry an IPA phoneme string instead of text. */
+  readonly phonemeInput: boolean;
+  /** Kinds of alignment events the engine reports. */
+  readonly timestamps: { readonly words: boolean; readonly phonemes: boolean };
+  /** True when audio arrives incrementally while a segment is synthesized. */
+  readonly streaming: boolean;
+}
+
+/** Prosody relative to the voice's defaults: 1 means unchanged. */
+export interface Prosody {
+  /** Speaking-rate multiplier (0.5 = half as fast). */
+  readonly rate: number;
+  /** Pitch shift in semitones (0 = the voice's own pitch). */
+  readonly pitchSemitones: number;
+  /** Linear gain applied to the voice's default loudness (1 = unchanged). */
+  readonly volume: number;
+}
+
+export const NEUTRAL_PROSODY: Prosody = Object.freeze({ rate: 1, pitchSemitones: 0, volume: 1 });
+
+/** The engine-specific part of a voice: which built-in voice/variant to load and its base settings. */
+export interface EngineVoiceSpec {
+  /** Engine voice identifier, e.g. "en-us" or "en-us+f3" for espeak-ng. */
+  readonly id: string;
+  /** Base pitch (engine units; espeak-ng 0–100). */
+  readonly basePitch: number;
+  /** Base rate (engine units; espeak-ng words per minute). */
+  readonly baseRate: number;
+}
+
+/** One unit of work: a run of text with one voice and one prosody. */
+export interface EngineSegment {
+  readonly voice: EngineVoiceSpec;
+  /** Plain text to speak (never markup). */
+  readonly text: string;
+  /** When set, speak these IPA phonemes instead of reading `text` (text is still the written form). */
+  readonly ipa?: string;
+  readonly prosody: Prosody;
+}
+
+/** A word the engine spoke: where it stands in the segment text and when its audio starts. */
+export interface WordEvent {
+  /** UTF-16 index into the segment's text. */
+  readonly textStart: number;
+  /** Length in UTF-16 code units. */
+  readonly textLength: number;
+  /** Sample offset from the start of the segment's audio. */
+  readonly sample: number;
+}
+
+/** A phoneme (IPA with stress marks) and when its audio starts; an empty `ipa` marks a pause. */
+export interface PhonemeEvent {
+  readonly ipa: string;
+  readonly sample: number;
+}
+
+/** A piece of a segment's audio and the events that the engine reported with it. */
+export interface EngineChunk {
+  /** Mono signed 16-bit PCM at `capabilities.sampleRate`. */
+  readonly samples: Int16Array;
+  readonly words: readonly WordEvent[];
+  readonly phonemes: readonly PhonemeEvent[];
+}
+
+export interface Engine {
+  readonly capabilities: EngineCapabilities;
+  /** Resolves when the engine can serve requests (workers started, data loaded). */
+  ready(): Promise<void>;
+  /**
+   * Synthesizes one segment. Chunks arrive in order; aborting `signal` stops the engine's work within one
+   * chunk and ends the iteration (without throwing). Engine failures reject with `EngineFailure`.
+   */
+  synthesize(segment: EngineSegment, signal: AbortSignal): AsyncIterable<EngineChunk>;
+  /** Stops all work and releases workers. */
+  close(): Promise<void>;
+}
+
+/** Thrown by an engine when it cannot produce audio for a segment (crash, hang, bad voice). */
+export class EngineFailure extends Error {
+  override readonly name = 'EngineFailure';
+}
