@@ -1,0 +1,69 @@
+/**
+ * Wires the layers together: engine → pipeline → protocol context → server. The CLI and the tests start
+ * voxwire through here, so what the tests exercise is what `voxwire serve` runs.
+ */
+import pino, { type Logger } from 'pino';
+import type { Engine } from './engines/engine.js';
+import { createEspeakEngine } from './engines/espeak/engine.js';
+import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './server/auth.js';
+import type { ServerContext } from './server/context.js';
+import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
+import { createPipeline } from './synthesis/pipeline.js';
+import { spokenLength } from './synthesis/ssml/index.js';
+import { findVoice, voiceForLanguage } from './voices/catalogue.js';
+
+export interface VoxwireOptions {
+  readonly host?: string;
+  readonly port?: number;
+  readonly apiKeys?: readonly string[];
+  /** Extra key sources (the key store). */
+  readonly verifiers?: readonly KeyVerifier[];
+  readonly workers?: number;
+  readonly perKeyConnections?: number;
+  readonly globalConnections?: number;
+  readonly shutdownGraceMs?: number;
+  readonly heartbeatMs?: number;
+  readonly logger?: Logger;
+}
+
+export interface Voxwire {
+  readonly server: RunningServer;
+  readonly engine: Engine;
+  readonly url: string;
+  /** ws://host:port/stream */
+  readonly streamUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwire> {
+  const log = options.logger ?? pino({ level: 'silent' });
+  const engine = createEspeakEngine(options.workers === undefined ? {} : { workers: options.workers });
+  await engine.ready();
+  const pipeline = createPipeline(engine, (language, gender) => voiceForLanguage(language, gender));
+  const context: ServerContext = { pipeline, voices: { find: findVoice }, countText: spokenLength, log };
+  const verifier = combineVerifiers([staticKeyVerifier(options.apiKeys ?? []), ...(options.verifiers ?? [])]);
+  const settings: ServerSettings = {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    limits: { perKey: options.perKeyConnections ?? 20, global: options.globalConnections ?? 200 },
+    shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
+    heartbeatMs: options.heartbeatMs ?? 30_000,
+  };
+  let server: RunningServer;
+  try {
+    server = await startServer(context, verifier, settings);
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+  return {
+    server,
+    engine,
+    url: server.url,
+    streamUrl: `${server.url.replace(/^http/, 'ws')}/stream`,
+    async close() {
+      await server.close();
+      await engine.close();
+    },
+  };
+}

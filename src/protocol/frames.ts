@@ -1,0 +1,29 @@
+/** Builders of the JSON frames of the WebSocket protocol (protocol.md section 1). Pure. */
+import type { Alignment } from '../synthesis/alignment.js';
+import type { VoxwireError } from './errors.js';
+
+export function audioFrame(audio: Uint8Array, alignment: Alignment, sampleRate: number, requestId: number): string {
+  return JSON.stringify({
+    type: 'audio',
+    audio_content: Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength).toString('base64'),
+    audio_timestamps: alignment,
+    sample_rate: sampleRate,
+    request_id: requestId,
+  });
+}
+
+export function audioEndFrame(requestId: number): string {
+  return JSON.stringify({ type: 'audio_end', request_id: requestId });
+}
+
+export function errorFrame(error: VoxwireError, requestId?: number): string {
+  return JSON.stringify({
+    type: 'error',
+    success: false,
+    error_name: error.errorName,
+    message: error.message,
+    status_code: error.status,
+    error_params: error.params,
+    ...(requestId === undefined ? {} : { request_id: requestId }),
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * Connection limits, per key and for the whole server (protocol.md: ConcurrencyLimitExceeded). A slot is
+ * taken when a connection or HTTP request starts and given back exactly once when it ends.
+ */
+import type { Principal } from './auth.js';
+
+export interface LimitSettings {
+  readonly perKey: number;
+  readonly global: number;
+}
+
+export class ConnectionLimits {
+  private total = 0;
+  private readonly byKey = new Map<string, number>();
+
+  constructor(private readonly settings: LimitSettings) {}
+
+  get open(): number {
+    return this.total;
+  }
+
+  /** Takes a slot, or returns undefined when a limit is reached. The returned function gives it back. */
+  acquire(principal: Principal, countPerKey: boolean): (() => void) | undefined {
+    const current = this.byKey.get(principal.id) ?? 0;
+    if (this.total >= this.settings.global) return undefined;
+    if (countPerKey && current >= this.settings.perKey) return undefined;
+    this.total += 1;
+    this.byKey.set(principal.id, current + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.total -= 1;
+      const left = (this.byKey.get(principal.id) ?? 1) - 1;
+      if (left === 0) this.byKey.delete(principal.id);
+      else this.byKey.set(principal.id, left);
+    };
+  }
+}

@@ -1,0 +1,12 @@
+/** What the transport layer needs from the rest of the server, wired once at start-up. */
+import type { Logger } from 'pino';
+import type { VoiceDirectory } from '../protocol/speech-job.js';
+import type { SynthesisPipeline } from '../synthesis/pipeline.js';
+
+export interface ServerContext {
+  readonly pipeline: SynthesisPipeline;
+  readonly voices: VoiceDirectory;
+  /** Length of `data` as the text limits count it (characters, SSML tags not counted). */
+  readonly countText: (data: string) => number;
+  readonly log: Logger;
+}

@@ -1,0 +1,209 @@
+/**
+ * One WebSocket on `/stream`: requests are validated as they arrive, queued, and answered strictly in
+ * arrival order, never interleaved (protocol.md section 1). The request after the one being sent starts
+ * synthesizing early into a bounded buffer. Sending waits whenever the socket's outgoing buffer is full,
+ * so a slow reader slows its own synthesis instead of growing the server's memory.
+ */
+import type { WebSocket } from 'ws';
+import { errorFrame, audioEndFrame, audioFrame } from '../protocol/frames.js';
+import { VoxwireError, isVoxwireError } from '../protocol/errors.js';
+import { parseStreamFrame, RequestError, RequestIdCounter, type StreamRequest } from '../protocol/stream-request.js';
+import { resolveSpeech, type SpeechJob } from '../protocol/speech-job.js';
+import { renderAudio, type RenderedChunk } from '../synthesis/render.js';
+import { Prefetcher } from './prefetch.js';
+import type { ServerContext } from './context.js';
+import type { Principal } from './auth.js';
+
+/** Requests that may wait on one socket (protocol.md: QueueFull, ours: 64). */
+export const MAX_QUEUED_REQUESTS = 64;
+/** Largest incoming frame (protocol.md: MessageTooLarge). */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+/** Outgoing bytes the socket may hold before synthesis for it waits. */
+export const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
+/** Rendered chunks the next request may synthesize ahead (about 2 s of audio). */
+const PREFETCH_CHUNKS = 8;
+
+type QueueEntry =
+  | { readonly kind: 'speech'; readonly request: StreamRequest; readonly job: SpeechJob; readonly abort: AbortController; started?: Prefetcher<RenderedChunk> }
+  | { readonly kind: 'error'; readonly error: VoxwireError; readonly requestId: number | undefined };
+
+export class StreamSession {
+  private readonly ids = new RequestIdCounter();
+  private readonly queue: QueueEntry[] = [];
+  private running = false;
+  private closed = false;
+  private current: QueueEntry | undefined;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly context: ServerContext,
+    private readonly principal: Principal,
+  ) {
+    socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    socket.on('close', () => this.onClose());
+  }
+
+  /** Requests accepted and not finished (the one being sent included). */
+  get pending(): number {
+    return this.queue.length + (this.current ? 1 : 0);
+  }
+
+  /** Resolves when every accepted request has been answered. */
+  async idle(): Promise<void> {
+    while (this.pending > 0 && !this.closed) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return;
+    if (data.length > MAX_FRAME_BYTES) {
+      this.fail(new VoxwireError('MessageTooLarge', `Frames may hold at most ${MAX_FRAME_BYTES} bytes; this one held ${data.length}.`, { max_bytes: MAX_FRAME_BYTES }));
+      return;
+    }
+    if (isBinary) {
+      this.enqueue({ kind: 'error', error: new VoxwireError('BadJSON', 'Binary frames are not requests: send a JSON text frame.', { explanation: 'send {"voice_uuid": "…", "data": "…"} as a text frame' }), requestId: undefined });
+      return;
+    }
+    let request: StreamRequest;
+    try {
+      request = parseStreamFrame(data.toString('utf8'), this.ids, this.context.countText);
+    } catch (error) {
+      if (error instanceof RequestError) this.enqueue({ kind: 'error', error: error.error, requestId: error.requestId });
+      else this.enqueue({ kind: 'error', error: internalError(error), requestId: undefined });
+      return;
+    }
+    if (this.waitingSpeech() >= MAX_QUEUED_REQUESTS) {
+      this.enqueue({ kind: 'error', error: new VoxwireError('QueueFull', `At most ${MAX_QUEUED_REQUESTS} requests may wait on one socket.`, { max_queued: MAX_QUEUED_REQUESTS }), requestId: request.requestId });
+      return;
+    }
+    try {
+      const job = resolveSpeech(request, this.context.voices, this.context.pipeline);
+      this.enqueue({ kind: 'speech', request, job, abort: new AbortController() });
+    } catch (error) {
+      this.enqueue({ kind: 'error', error: isVoxwireError(error) ? error : internalError(error), requestId: request.requestId });
+    }
+  }
+
+  private waitingSpeech(): number {
+    let count = 0;
+    for (const entry of this.queue) if (entry.kind === 'speech') count += 1;
+    return count;
+  }
+
+  private enqueue(entry: QueueEntry): void {
+    this.queue.push(entry);
+    if (!this.running) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (!this.closed) {
+        const entry = this.queue.shift();
+        if (entry === undefined) break;
+        this.current = entry;
+        if (entry.kind === 'error') await this.send(errorFrame(entry.error, entry.requestId));
+        else await this.answer(entry);
+        this.current = undefined;
+      }
+    } catch (error) {
+      if (!this.closed) this.context.log.error({ err: error }, 'stream session failed');
+      this.socket.terminate();
+    } finally {
+      this.current = undefined;
+      this.running = false;
+    }
+  }
+
+  private async answer(entry: QueueEntry & { kind: 'speech' }): Promise<void> {
+    const { request } = entry;
+    const startedAt = performance.now();
+    let firstAudioMs: number | undefined;
+    let outcome = 'ok';
+    const chunks = entry.started ?? this.start(entry);
+    try {
+      for await (const chunk of chunks) {
+        this.startNext();
+        if (firstAudioMs === undefined && chunk.audio.length > 0) firstAudioMs = performance.now() - startedAt;
+        if (request.binaryResponse) {
+          if (chunk.audio.length > 0) await this.send(chunk.audio);
+        } else {
+          await this.send(audioFrame(chunk.audio, chunk.alignment, request.audio.sampleRate, request.requestId));
+        }
+        if (this.closed) return;
+      }
+      await this.send(audioEndFrame(request.requestId));
+    } catch (error) {
+      if (this.closed) return;
+      const failure = isVoxwireError(error) ? error : internalError(error);
+      outcome = failure.errorName;
+      await this.send(errorFrame(failure, request.requestId));
+    } finally {
+      this.context.log.info(
+        {
+          request_id: request.requestId,
+          key: this.principal.name,
+          voice: request.voiceUuid,
+          chars: entry.job.characters,
+          format: request.audio.format,
+          sample_rate: request.audio.sampleRate,
+          first_audio_ms: firstAudioMs === undefined ? null : Math.round(firstAudioMs * 10) / 10,
+          duration_ms: Math.round(performance.now() - startedAt),
+          outcome: this.closed ? 'client_closed' : outcome,
+        },
+        'stream request',
+      );
+    }
+  }
+
+  /** Starts the next queued speech request early, so its audio is ready when the current one ends. */
+  private startNext(): void {
+    const next = this.queue.find((entry) => entry.kind === 'speech');
+    if (next && next.kind === 'speech' && next.started === undefined) next.started = this.start(next);
+  }
+
+  private start(entry: QueueEntry & { kind: 'speech' }): Prefetcher<RenderedChunk> {
+    const { request, job, abort } = entry;
+    const rendered = renderAudio(
+      this.context.pipeline,
+      { plan: job.plan, voice: job.voice, signal: abort.signal },
+      { format: request.audio, header: request.noAudioHeader ? 'none' : 'streaming' },
+    );
+    return new Prefetcher(rendered, PREFETCH_CHUNKS);
+  }
+
+  /** Sends a frame; waits while the socket holds more than the high-water mark. */
+  private async send(frame: string | Uint8Array): Promise<void> {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    await new Promise<void>((resolve) => {
+      this.socket.send(frame, { binary: typeof frame !== 'string' }, () => resolve());
+      if (this.socket.bufferedAmount <= SOCKET_HIGH_WATER_BYTES) resolve();
+    });
+  }
+
+  /** An error that ends the connection: one error frame, then the close code of the catalogue. */
+  private fail(error: VoxwireError): void {
+    if (this.socket.readyState === this.socket.OPEN) {
+      this.socket.send(errorFrame(error));
+      this.socket.close(error.closeCode ?? 1011, error.errorName);
+    }
+    this.onClose();
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const entries = this.current ? [this.current, ...this.queue] : [...this.queue];
+    for (const entry of entries) {
+      if (entry.kind === 'speech') {
+        entry.abort.abort();
+        void entry.started?.return();
+      }
+    }
+    this.queue.length = 0;
+  }
+}
+
+function internalError(error: unknown): VoxwireError {
+  void error;
+  return new VoxwireError('SynthesisFailure', 'The server failed on this request.');
+}

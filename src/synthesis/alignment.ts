@@ -1,0 +1,215 @@
+/**
+ * Timestamps, computed in one place from engine events (protocol.md, "Timestamps").
+ *
+ * Graphemes: every code point of the written text gets a [start, end] span.
+ * - A word's letters share the word's span equally. A word starts at its engine word event and ends at the
+ *   next boundary: the next word's start or the first pause the engine reports after it, whichever is first.
+ *   Trailing punctuation that the engine counts into a word (e.g. "2." after a number) is not a letter: it
+ *   belongs to the gap after the word.
+ * - Characters between words (spaces, punctuation) share the gap between the word's end and the next word's
+ *   start equally; characters before the first word share [segment start, first word start]; characters after
+ *   the last word share [last word end, segment end].
+ * - When the written text is not what the engine read (a <sub> alias, an IPA override) or the engine reports
+ *   no words, the written characters share the whole segment equally.
+ * Phonemes: a phoneme spans from its event to the next phoneme (or pause) event, or to the segment end.
+ *
+ * Streaming: a unit can be placed in a frame only when its span is final. `safeSample` tells up to which
+ * sample every unit starting earlier is final, so the pipeline holds audio back only that long.
+ */
+import type { EngineChunk, PhonemeEvent, WordEvent } from '../engines/engine.js';
+
+/** A timed unit: one grapheme or one phoneme, times in request-relative samples of the engine rate. */
+export interface TimedUnit {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The wire shape of timestamps (protocol.md), times in seconds. */
+export interface Alignment {
+  graph_chars: string[];
+  graph_times: [number, number][];
+  phon_chars: string[];
+  phon_times: [number, number][];
+}
+
+export function emptyAlignment(): Alignment {
+  return { graph_chars: [], graph_times: [], phon_chars: [], phon_times: [] };
+}
+
+interface CodePoint {
+  readonly char: string;
+  /** UTF-16 index in the written text. */
+  readonly index: number;
+}
+
+interface TrackedWord {
+  readonly first: number; // index into codePoints, inclusive
+  readonly last: number; // exclusive
+  readonly start: number; // segment-relative sample
+}
+
+const LETTER = /[\p{L}\p{N}\p{M}]/u;
+
+export class SegmentAligner {
+  private readonly codePoints: CodePoint[];
+  private readonly words: TrackedWord[] = [];
+  private readonly wordEnds: number[] = [];
+  private readonly phonemes: PhonemeEvent[] = [];
+  private samples = 0;
+  private finished = false;
+  private nextGrapheme = 0;
+  private nextPhoneme = 0;
+  private readonly graphemes: TimedUnit[] = [];
+
+  /**
+   * @param written the written text of this segment (graph_chars come from it)
+   * @param followsWords true when the engine read exactly `written`, so its word events index into it
+   * @param offset sample at which this segment starts in the request's audio
+   */
+  constructor(
+    written: string,
+    private readonly followsWords: boolean,
+    private readonly offset: number,
+  ) {
+    this.codePoints = [];
+    let index = 0;
+    for (const char of written) {
+      this.codePoints.push({ char, index });
+      index += char.length;
+    }
+  }
+
+  /** True once the segment is finished and every unit has been taken. */
+  get drained(): boolean {
+    return this.finished && this.graphemes.length === 0 && this.nextPhoneme >= this.phonemes.length;
+  }
+
+  add(chunk: EngineChunk): void {
+    for (const phoneme of chunk.phonemes) this.addPhoneme(phoneme);
+    if (this.followsWords) for (const word of chunk.words) this.addWord(word);
+    this.samples += chunk.samples.length;
+  }
+
+  /** The segment's audio is complete: every remaining span becomes final. */
+  finish(): void {
+    this.finished = true;
+    if (this.words.length > this.wordEnds.length) this.wordEnds.push(this.samples);
+    this.settleGraphemes();
+  }
+
+  /** Request-relative sample before which every unit's span is final. */
+  safeSample(): number {
+    if (this.finished) return Number.POSITIVE_INFINITY;
+    let safe = this.samples;
+    const lastPhoneme = this.phonemes[this.phonemes.length - 1];
+    if (lastPhoneme !== undefined && this.nextPhoneme < this.phonemes.length) safe = Math.min(safe, lastPhoneme.sample);
+    const lastWord = this.words[this.words.length - 1];
+    if (!this.followsWords || lastWord === undefined) safe = 0;
+    else safe = Math.min(safe, this.wordEnds[this.words.length - 1] ?? lastWord.start);
+    return this.offset + safe;
+  }
+
+  /** Removes and returns the final units that start before `before` (request-relative samples). */
+  take(before: number): { graphemes: TimedUnit[]; phonemes: TimedUnit[] } {
+    const limit = Math.min(before, this.safeSample());
+    const graphemes: TimedUnit[] = [];
+    while (this.graphemes.length > 0 && this.graphemes[0]!.start < limit) graphemes.push(this.graphemes.shift()!);
+    const phonemes: TimedUnit[] = [];
+    while (this.nextPhoneme < this.phonemes.length) {
+      const phoneme = this.phonemes[this.nextPhoneme]!;
+      const start = this.offset + phoneme.sample;
+      if (start >= limit) break;
+      const following = this.phonemes[this.nextPhoneme + 1];
+      if (following === undefined && !this.finished) break;
+      const end = this.offset + (following === undefined ? this.samples : following.sample);
+      if (phoneme.ipa !== '') phonemes.push({ text: phoneme.ipa, start, end: Math.max(start, end) });
+      this.nextPhoneme += 1;
+    }
+    return { graphemes, phonemes };
+  }
+
+  private addPhoneme(event: PhonemeEvent): void {
+    const previous = this.phonemes[this.phonemes.length - 1];
+    const sample = Math.max(event.sample, previous?.sample ?? 0);
+    this.phonemes.push({ ipa: event.ipa, sample });
+    if (event.ipa === '') this.notePause(sample);
+  }
+
+  /** A pause ends the word being spoken, so its letters need not wait for the next word. */
+  private notePause(sample: number): void {
+    const open = this.words[this.words.length - 1];
+    if (open !== undefined && this.wordEnds.length < this.words.length && sample >= open.start) {
+      this.wordEnds.push(sample);
+      this.settleGraphemes();
+    }
+  }
+
+  private addWord(event: WordEvent): void {
+    const first = this.codePointAt(event.textStart);
+    if (first < 0) return;
+    const previous = this.words[this.words.length - 1];
+    if (previous !== undefined && first <= previous.first) return; // engines may repeat a position
+    const previousEnd = this.wordEnds[this.words.length - 1];
+    const start = Math.max(event.sample, previousEnd ?? previous?.start ?? 0);
+    if (previous !== undefined) {
+      if (previousEnd === undefined) this.wordEnds.push(start);
+      // The previous word may not reach into this one (espeak reports "42" as two overlapping words).
+      if (previous.last > first) this.words[this.words.length - 1] = { ...previous, last: first };
+    }
+    let last = this.codePointAt(event.textStart + event.textLength);
+    if (last < 0) last = this.codePoints.length;
+    while (last > first + 1 && !LETTER.test(this.codePoints[last - 1]!.char)) last -= 1;
+    this.words.push({ first, last: Math.max(last, first + 1), start });
+    this.settleGraphemes();
+  }
+
+  /** Index of the code point at a UTF-16 index, or -1 beyond the text. */
+  private codePointAt(utf16Index: number): number {
+    if (utf16Index >= (this.codePoints[this.codePoints.length - 1]?.index ?? -1) + 1) {
+      const lastPoint = this.codePoints[this.codePoints.length - 1];
+      return lastPoint !== undefined && utf16Index < lastPoint.index + lastPoint.char.length ? this.codePoints.length - 1 : -1;
+    }
+    let low = 0;
+    let high = this.codePoints.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.codePoints[middle]!.index <= utf16Index) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
+  /** Turns every grapheme whose span is now known into a timed unit. */
+  private settleGraphemes(): void {
+    if (this.followsWords) {
+      for (let w = 0; w < this.words.length; w += 1) {
+        const word = this.words[w]!;
+        if (this.nextGrapheme >= word.last) continue;
+        this.spread(this.nextGrapheme, word.first, w === 0 ? 0 : this.wordEnds[w - 1]!, word.start);
+        const end = this.wordEnds[w];
+        if (end === undefined) return;
+        this.spread(Math.max(this.nextGrapheme, word.first), word.last, word.start, end);
+      }
+    }
+    if (this.finished) {
+      const lastEnd = this.followsWords ? (this.wordEnds[this.words.length - 1] ?? 0) : 0;
+      this.spread(this.nextGrapheme, this.codePoints.length, Math.min(lastEnd, this.samples), this.samples);
+    }
+  }
+
+  private spread(from: number, to: number, start: number, end: number): void {
+    if (to <= from) return;
+    const span = Math.max(0, end - start);
+    const count = to - from;
+    for (let i = from; i < to; i += 1) {
+      const k = i - from;
+      this.graphemes.push({
+        text: this.codePoints[i]!.char,
+        start: this.offset + start + (span * k) / count,
+        end: this.offset + start + (span * (k + 1)) / count,
+      });
+    }
+    this.nextGrapheme = to;
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The synthesis pipeline: a plan in, PCM chunks with their timestamps out, in order, as early as the
+ * engine allows. Knows engines only through the Engine interface and voices only through PipelineVoice.
+ */
+import { EngineFailure, type Engine, type EngineSegment, type EngineVoiceSpec } from '../engines/engine.js';
+import { VoxwireError } from '../protocol/errors.js';
+import { SegmentAligner, type Alignment, type TimedUnit } from './alignment.js';
+import type { SynthesisPlan } from './plan.js';
+import { splitIntoSegments } from './segmenter.js';
+
+/** What the pipeline needs of a voice. */
+export interface PipelineVoice {
+  readonly spec: EngineVoiceSpec;
+  readonly language: string;
+  readonly gender: 'male' | 'female';
+}
+
+/** Finds a voice for an SSML language switch, preferring the gender of the request's voice. */
+export type VoiceResolver = (language: string, gender: 'male' | 'female') => PipelineVoice | undefined;
+
+/** A piece of the request's audio, at the engine's rate, with the timestamps that start inside it. */
+export interface PcmChunk {
+  readonly samples: Int16Array;
+  readonly alignment: Alignment;
+}
+
+export interface SynthesisRequest {
+  readonly plan: SynthesisPlan;
+  readonly voice: PipelineVoice;
+  readonly signal: AbortSignal;
+}
+
+type Step =
+  | { readonly kind: 'engine'; readonly segment: EngineSegment; readonly written: string; readonly followsWords: boolean }
+  | { readonly kind: 'silence'; readonly samples: number; readonly written: string };
+
+/** A plan checked against the engine and broken into engine-sized steps. */
+export interface PreparedSynthesis {
+  readonly steps: readonly Step[];
+}
+
+/** Chunk sizes (protocol.md: "about 100–250 ms" after a first chunk that leaves as early as possible). */
+const MIN_CHUNK_SECONDS = 0.1;
+const MAX_CHUNK_SECONDS = 0.25;
+
+export interface SynthesisPipeline {
+  readonly sampleRate: number;
+  /** Validates a plan (voices for language switches, engine capabilities) before any audio is made. */
+  prepare(plan: SynthesisPlan, voice: PipelineVoice): PreparedSynthesis;
+  run(request: SynthesisRequest): AsyncGenerator<PcmChunk, void, undefined>;
+}
+
+export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () => undefined): SynthesisPipeline {
+  const rate = engine.capabilities.sampleRate;
+
+  function prepare(plan: SynthesisPlan, voice: PipelineVoice): PreparedSynthesis {
+    const steps: Step[] = [];
+    for (const item of plan.items) {
+      if (item.kind === 'mark') continue;
+      if (item.kind === 'pause') {
+        steps.push({ kind: 'silence', samples: Math.round(item.seconds * rate), written: item.written });
+        continue;
+      }
+      const itemVoice = item.language === undefined ? voice : languageVoice(item.language, voice);
+      if (item.ipa !== undefined) {
+        if (!engine.capabilities.phonemeInput) {
+          throw new VoxwireError('InvalidSSML', `The ${engine.capabilities.name} engine cannot speak <phoneme> input.`);
+        }
+        steps.push({
+          kind: 'engine',
+          segment: { voice: itemVoice.spec, text: item.spoken, ipa: item.ipa, prosody: item.prosody },
+          written: item.written,
+          followsWords: false,
+        });
+        continue;
+      }
+      const followsWords = item.written === item.spoken && engine.capabilities.timestamps.words;
+      if (!followsWords) {
+        steps.push({ kind: 'engine', segment: { voice: itemVoice.spec, text: item.spoken, prosody: item.prosody }, written: item.written, followsWords });
+        continue;
+      }
+      for (const text of splitIntoSegments(item.spoken)) {
+        steps.push({ kind: 'engine', segment: { voice: itemVoice.spec, text, prosody: item.prosody }, written: text, followsWords });
+      }
+    }
+    return { steps };
+  }
+
+  function languageVoice(language: string, voice: PipelineVoice): PipelineVoice {
+    if (voice.language.toLowerCase().startsWith(language.toLowerCase())) return voice;
+    const found = resolveVoice(language, voice.gender);
+    if (found === undefined) {
+      throw new VoxwireError('InvalidSSML', `No voice speaks the language "${language}".`, { language });
+    }
+    return found;
+  }
+
+  async function* run(request: SynthesisRequest): AsyncGenerator<PcmChunk, void, undefined> {
+    const prepared = prepare(request.plan, request.voice);
+    const shaper = new ChunkShaper(rate);
+    for (const step of prepared.steps) {
+      if (request.signal.aborted) return;
+      const aligner = new SegmentAligner(step.written, step.kind === 'engine' && step.followsWords, shaper.received);
+      shaper.addAligner(aligner);
+      if (step.kind === 'silence') {
+        const silence = new Int16Array(step.samples);
+        aligner.add({ samples: silence, words: [], phonemes: [] });
+        aligner.finish();
+        shaper.addSamples(silence);
+      } else {
+        try {
+          for await (const chunk of engine.synthesize(step.segment, request.signal)) {
+            aligner.add(chunk);
+            shaper.addSamples(chunk.samples);
+            yield* shaper.ready();
+          }
+        } catch (error) {
+          if (error instanceof EngineFailure) throw new VoxwireError('SynthesisFailure', 'The speech engine failed on this request.');
+          throw error;
+        }
+        if (request.signal.aborted) return;
+        aligner.finish();
+      }
+      yield* shaper.ready();
+    }
+    yield* shaper.rest();
+  }
+
+  return { sampleRate: rate, prepare, run };
+}
+
+/**
+ * Cuts the incoming audio into frames of bounded duration and puts each timestamp in the frame whose audio
+ * holds its start. Audio waits only while a timestamp that might start inside it is not final yet.
+ */
+class ChunkShaper {
+  private readonly pending: Int16Array[] = [];
+  private pendingSamples = 0;
+  private sent = 0;
+  private readonly aligners: SegmentAligner[] = [];
+  private readonly minSamples: number;
+  private readonly maxSamples: number;
+
+  constructor(private readonly rate: number) {
+    this.minSamples = Math.round(MIN_CHUNK_SECONDS * rate);
+    this.maxSamples = Math.round(MAX_CHUNK_SECONDS * rate);
+  }
+
+  /** Samples received so far: the request-relative position of the next sample. */
+  get received(): number {
+    return this.sent + this.pendingSamples;
+  }
+
+  addAligner(aligner: SegmentAligner): void {
+    this.aligners.push(aligner);
+  }
+
+  addSamples(samples: Int16Array): void {
+    if (samples.length === 0) return;
+    this.pending.push(samples);
+    this.pendingSamples += samples.length;
+  }
+
+  /** Frames that can leave now: the first as soon as any audio is final, later ones of at least 100 ms. */
+  *ready(): Generator<PcmChunk> {
+    for (;;) {
+      const safe = Math.min(this.received, ...this.aligners.map((aligner) => aligner.safeSample()));
+      const available = safe - this.sent;
+      const minimum = this.sent === 0 ? 1 : this.minSamples;
+      if (available < minimum) return;
+      yield this.emit(Math.min(available, this.maxSamples));
+    }
+  }
+
+  /** The end of the request: everything left, in frames of at most 250 ms. */
+  *rest(): Generator<PcmChunk> {
+    while (this.pendingSamples > 0) yield this.emit(Math.min(this.pendingSamples, this.maxSamples));
+    const leftover = this.takeUnits(Number.POSITIVE_INFINITY);
+    if (leftover.graph_chars.length > 0 || leftover.phon_chars.length > 0 || this.sent === 0) {
+      yield { samples: new Int16Array(0), alignment: leftover };
+    }
+  }
+
+  private emit(count: number): PcmChunk {
+    const samples = new Int16Array(count);
+    let filled = 0;
+    while (filled < count) {
+      const head = this.pending[0]!;
+      const take = Math.min(head.length, count - filled);
+      samples.set(take === head.length ? head : head.subarray(0, take), filled);
+      if (take === head.length) this.pending.shift();
+      else this.pending[0] = head.subarray(take);
+      filled += take;
+    }
+    this.pendingSamples -= count;
+    this.sent += count;
+    const isLast = this.pendingSamples === 0 && this.aligners.every((aligner) => aligner.safeSample() === Number.POSITIVE_INFINITY);
+    return { samples, alignment: this.takeUnits(isLast ? Number.POSITIVE_INFINITY : this.sent) };
+  }
+
+  private takeUnits(before: number): Alignment {
+    const alignment: Alignment = { graph_chars: [], graph_times: [], phon_chars: [], phon_times: [] };
+    for (const aligner of this.aligners) {
+      const { graphemes, phonemes } = aligner.take(before);
+      appendUnits(alignment.graph_chars, alignment.graph_times, graphemes, this.rate);
+      appendUnits(alignment.phon_chars, alignment.phon_times, phonemes, this.rate);
+    }
+    while (this.aligners.length > 1 && this.aligners[0]!.safeSample() === Number.POSITIVE_INFINITY && this.aligners[0]!.drained) {
+      this.aligners.shift();
+    }
+    return alignment;
+  }
+}
+
+function appendUnits(chars: string[], times: [number, number][], units: readonly TimedUnit[], rate: number): void {
+  for (const unit of units) {
+    chars.push(unit.text);
+    times.push([unit.start / rate, unit.end / rate]);
+  }
+}

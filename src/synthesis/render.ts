@@ -1,0 +1,57 @@
+/**
+ * Renders a request into encoded audio: the pipeline's PCM goes through the audio layer (resampler,
+ * encoder, container) and its timestamps are put on the output sample grid, so that every time lies
+ * within the audio that the client actually receives.
+ */
+import { createEncodedStream, type EncodedStream } from '../audio/encoded-stream.js';
+import type { AudioFormat } from '../audio/formats.js';
+import { emptyAlignment, type Alignment } from './alignment.js';
+import type { SynthesisPipeline, SynthesisRequest } from './pipeline.js';
+
+export interface RenderedChunk {
+  readonly audio: Uint8Array;
+  readonly alignment: Alignment;
+}
+
+export interface RenderOptions {
+  readonly format: AudioFormat;
+  /** 'streaming': a WAV header with unknown sizes at the start; 'none': raw samples only. Ignored for mp3. */
+  readonly header: 'none' | 'streaming';
+}
+
+export async function* renderAudio(
+  pipeline: SynthesisPipeline,
+  request: SynthesisRequest,
+  options: RenderOptions,
+): AsyncGenerator<RenderedChunk, void, undefined> {
+  const stream: EncodedStream = await createEncodedStream({ engineRate: pipeline.sampleRate, format: options.format, header: options.header });
+  const outputRate = options.format.sampleRate;
+  try {
+    for await (const chunk of pipeline.run(request)) {
+      const audio = stream.push(chunk.samples);
+      const alignment = toOutputGrid(chunk.alignment, outputRate);
+      if (audio.length > 0 || alignment.graph_chars.length > 0 || alignment.phon_chars.length > 0) yield { audio, alignment };
+    }
+    if (request.signal.aborted) return;
+    const tail = stream.finish();
+    if (tail.length > 0) yield { audio: tail, alignment: emptyAlignment() };
+  } finally {
+    // A cancelled or failed request never reaches finish(): its wasm memory must still be released.
+    stream.dispose();
+  }
+}
+
+/**
+ * Floors every time onto the output sample grid: the resampled stream holds at least floor(n·out/in)
+ * samples, so a floored time never lies past the end of the audio, and flooring keeps starts in order.
+ */
+function toOutputGrid(alignment: Alignment, outputRate: number): Alignment {
+  const snap = (seconds: number): number => Math.floor(seconds * outputRate + 1e-6) / outputRate;
+  const snapPair = ([start, end]: [number, number]): [number, number] => [snap(start), snap(end)];
+  return {
+    graph_chars: alignment.graph_chars,
+    graph_times: alignment.graph_times.map(snapPair),
+    phon_chars: alignment.phon_chars,
+    phon_times: alignment.phon_times.map(snapPair),
+  };
+}
