@@ -1,0 +1,58 @@
+/**
+ * The embedded espeak-ng engine: espeak compiled to WebAssembly, one instance per worker thread, so synthesis
+ * never blocks the event loop and segments run in parallel up to the pool size.
+ */
+import { availableParallelism } from 'node:os';
+import { catalogueLanguages } from '../../voices/catalogue.js';
+import type { Engine, EngineCapabilities, EngineChunk, EngineSegment } from '../engine.js';
+import { WorkerPool } from '../worker-pool.js';
+import { phonemeInput } from './ipa.js';
+import type { EspeakJob } from './job.js';
+import { ESPEAK_SAMPLE_RATE } from './native.js';
+import { espeakSettings } from './prosody.js';
+
+export interface EspeakEngineOptions {
+  /** Worker threads (default: number of cores). */
+  readonly workers?: number;
+  /** A segment that produces no audio for this long fails and its worker is replaced (default 10 s). */
+  readonly hangTimeoutMs?: number;
+}
+
+const DEFAULT_HANG_TIMEOUT_MS = 10_000;
+
+/** Under tsx the worker is the .ts source; compiled, it is the .js beside this file. */
+const WORKER_ENTRY = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+export function espeakCapabilities(): EngineCapabilities {
+  return {
+    name: 'espeak-ng',
+    sampleRate: ESPEAK_SAMPLE_RATE,
+    languages: catalogueLanguages(),
+    prosody: { rate: true, pitch: true, volume: true },
+    phonemeInput: true,
+    timestamps: { words: true, phonemes: true },
+    streaming: true,
+  };
+}
+
+export function espeakJob(segment: EngineSegment): EspeakJob {
+  const settings = espeakSettings(segment.voice, segment.prosody);
+  const base = { voice: segment.voice.id, ...settings };
+  return segment.ipa === undefined
+    ? { ...base, input: segment.text }
+    : { ...base, input: phonemeInput(segment.ipa), written: segment.text };
+}
+
+export function createEspeakEngine(options: EspeakEngineOptions = {}): Engine {
+  const pool = new WorkerPool<EspeakJob, EngineChunk>({
+    entry: WORKER_ENTRY,
+    size: options.workers ?? availableParallelism(),
+    hangTimeoutMs: options.hangTimeoutMs ?? DEFAULT_HANG_TIMEOUT_MS,
+  });
+  return {
+    capabilities: espeakCapabilities(),
+    ready: () => pool.ready(),
+    synthesize: (segment, signal) => pool.run(espeakJob(segment), signal),
+    close: () => pool.close(),
+  };
+}

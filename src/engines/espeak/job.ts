@@ -1,0 +1,21 @@
+/** What the espeak engine asks of one of its workers (a structured-clone-safe request). */
+export interface EspeakJob {
+  /** espeak voice identifier, e.g. "en-us+f3". */
+  readonly voice: string;
+  readonly wordsPerMinute: number;
+  readonly pitch: number;
+  readonly gain: number;
+  /** What espeak reads: the segment text, or `[[mnemonics]]` for phoneme input. */
+  readonly input: string;
+  /** For phoneme input, the written text that espeak's word events stand for. */
+  readonly written?: string;
+}
+
+/**
+ * Segment texts that make a worker crash or hang, honoured only when VOXWIRE_TEST_FAULTS=1, so tests can
+ * prove the pool's recovery on a real worker.
+ */
+export const TEST_FAULTS = {
+  crash: '\u0000voxwire-test-fault:crash',
+  hang: '\u0000voxwire-test-fault:hang',
+} as const;
