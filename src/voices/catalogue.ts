@@ -46,7 +46,7 @@ export function uuidV5(namespace: string, name: string): string {
 interface LanguageEntry {
   readonly language: string;
   readonly label: string;
-  /** espeak-ng voice for the language. */
+  /** espeak-ng voice file name (set_voice matches file names: 'en' is British English, 'fr-fr' does not exist). */
   readonly espeak: string;
   readonly female: string;
   readonly male: string;
@@ -55,9 +55,9 @@ interface LanguageEntry {
 /** Order matters: the first entry of a primary language is its default (en-US before en-GB). */
 const LANGUAGES: readonly LanguageEntry[] = [
   { language: 'en-US', label: 'English US', espeak: 'en-us', female: 'Ava', male: 'Ethan' },
-  { language: 'en-GB', label: 'English UK', espeak: 'en-gb', female: 'Olivia', male: 'Oliver' },
+  { language: 'en-GB', label: 'English UK', espeak: 'en', female: 'Olivia', male: 'Oliver' },
   { language: 'es-ES', label: 'Spanish', espeak: 'es', female: 'Lucía', male: 'Mateo' },
-  { language: 'fr-FR', label: 'French', espeak: 'fr-fr', female: 'Camille', male: 'Louis' },
+  { language: 'fr-FR', label: 'French', espeak: 'fr', female: 'Camille', male: 'Louis' },
   { language: 'de-DE', label: 'German', espeak: 'de', female: 'Hanna', male: 'Lukas' },
   { language: 'it-IT', label: 'Italian', espeak: 'it', female: 'Giulia', male: 'Marco' },
   { language: 'pt-BR', label: 'Portuguese Brazil', espeak: 'pt-br', female: 'Beatriz', male: 'Gabriel' },
