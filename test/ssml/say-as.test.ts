@@ -14,16 +14,16 @@ const spoken = (attributes: string, text: string): string => {
 };
 
 describe('<say-as interpret-as="characters"> and "spell-out"', () => {
-  it('gives each letter its own item, spoken by name', () => {
-    assert.deepEqual(sayAs('interpret-as="characters"', 'AbC'), [['A', 'ay'], ['b', 'bee'], ['C', 'see']]);
-    assert.deepEqual(sayAs('interpret-as="spell-out"', 'W3'), [['W', 'double you'], ['3', 'three']]);
+  it('gives each character its own item: a lone letter (read by its name), a digit or symbol name', () => {
+    assert.deepEqual(sayAs('interpret-as="characters"', 'AbC'), [['A', 'A'], ['b', 'b'], ['C', 'C']]);
+    assert.deepEqual(sayAs('interpret-as="spell-out"', 'W3.'), [['W', 'W'], ['3', 'three'], ['.', 'dot']]);
   });
   it('whitespace joins the letter before it', () => {
-    assert.deepEqual(sayAs('interpret-as="characters"', ' a b '), [[' a ', 'ay'], ['b ', 'bee']]);
+    assert.deepEqual(sayAs('interpret-as="characters"', ' a b '), [[' a ', 'a'], ['b ', 'b']]);
   });
-  it('inside a non-English <lang> the letter itself is spoken', () => {
-    const items = speech(plan('<speak><lang xml:lang="fr"><say-as interpret-as="characters">ab</say-as></lang></speak>'));
-    assert.deepEqual(items.map((i) => [i.spoken, i.language]), [['a', 'fr'], ['b', 'fr']]);
+  it('inside a non-English <lang> digits are left to the engine (its language rules)', () => {
+    const items = speech(plan('<speak><lang xml:lang="fr"><say-as interpret-as="characters">a1</say-as></lang></speak>'));
+    assert.deepEqual(items.map((i) => [i.spoken, i.language]), [['a', 'fr'], ['1', 'fr']]);
   });
 });
 

@@ -21,11 +21,10 @@ export interface SayAsRequest {
   readonly at: SourcePosition;
 }
 
-const LETTER_NAMES: Readonly<Record<string, string>> = {
-  a: 'ay', b: 'bee', c: 'see', d: 'dee', e: 'ee', f: 'eff', g: 'gee', h: 'aitch', i: 'eye', j: 'jay', k: 'kay',
-  l: 'el', m: 'em', n: 'en', o: 'oh', p: 'pee', q: 'cue', r: 'ar', s: 'ess', t: 'tee', u: 'you', v: 'vee',
-  w: 'double you', x: 'ex', y: 'why', z: 'zee',
-};
+/**
+ * Spoken names of symbols when spelled. Letters need none: each letter is its own speech item, and a lone
+ * letter is read by its name (respellings such as "ay" are not: espeak reads that as "eye").
+ */
 const SYMBOL_NAMES: Readonly<Record<string, string>> = {
   '.': 'dot', '-': 'dash', _: 'underscore', '@': 'at', '/': 'slash', '+': 'plus', '#': 'hash', '&': 'and', '*': 'star',
 };
@@ -49,9 +48,8 @@ function spell(text: string, english: boolean): SayAsPiece[] {
       else pieces[pieces.length - 1] = { written: last.written + char, spoken: last.spoken };
       continue;
     }
-    const lower = char.toLowerCase();
     const digit = /^\d$/.test(char) ? digitWords(char) : undefined;
-    const name = english ? (LETTER_NAMES[lower] ?? digit ?? SYMBOL_NAMES[char] ?? char) : char;
+    const name = english ? (digit ?? SYMBOL_NAMES[char] ?? char) : char;
     pieces.push({ written: leading + char, spoken: name });
     leading = '';
   }
