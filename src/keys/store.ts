@@ -1,0 +1,151 @@
+/**
+ * The API key store: an embedded SQLite database in the data directory. A key is shown once, when it is
+ * created; the database keeps only its SHA-256 digest, so a copy of the file lets nobody in.
+ *
+ * The server asks the database on every verification, so a key revoked from the CLI (another process)
+ * is refused by the very next request.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { hashKey, type KeyVerifier, type Principal } from '../server/auth.js';
+
+export const KEY_DATABASE_FILE = 'keys.sqlite';
+
+/** What `list` shows of a key: never the key, never its digest. */
+export interface StoredKey {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+export interface CreatedKey extends StoredKey {
+  /** The key itself; it exists only in this value and is never stored. */
+  readonly key: string;
+}
+
+/** A refusal the CLI shows as is (unknown key, duplicate name). */
+export class KeyStoreError extends Error {
+  override readonly name = 'KeyStoreError';
+}
+
+interface KeyRow {
+  readonly id: string;
+  readonly name: string;
+  readonly created_at: string;
+  readonly revoked_at: string | null;
+}
+
+interface DigestRow {
+  readonly id: string;
+  readonly name: string;
+  readonly digest: Buffer;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    digest BLOB NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS api_keys_active_name ON api_keys(name) WHERE revoked_at IS NULL;
+`;
+
+const KEY_PREFIX = 'vw_';
+const ID_PATTERN = /^k_[0-9a-f]{12}$/;
+const NAME_PATTERN = /^[\p{L}\p{N}_.@-][\p{L}\p{N}_.@ -]{0,63}$/u;
+
+export class KeyStore {
+  private readonly db: Database.Database;
+  private readonly activeDigests: Database.Statement<DigestRow>;
+  private readonly anyKey: Database.Statement<{ readonly found: number }>;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.activeDigests = db.prepare<DigestRow>('SELECT id, name, digest FROM api_keys WHERE revoked_at IS NULL');
+    this.anyKey = db.prepare<{ readonly found: number }>('SELECT EXISTS(SELECT 1 FROM api_keys) AS found');
+  }
+
+  /** Opens (creating when missing) the key database in `dataDir`, readable by its owner only. */
+  static open(dataDir: string): KeyStore {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const file = path.join(dataDir, KEY_DATABASE_FILE);
+    const db = new Database(file, { timeout: 5000 });
+    try {
+      chmodSync(file, 0o600);
+      db.exec(SCHEMA);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new KeyStore(db);
+  }
+
+  create(name: string): CreatedKey {
+    const trimmed = name.trim();
+    if (!NAME_PATTERN.test(trimmed) || ID_PATTERN.test(trimmed)) {
+      throw new KeyStoreError('A key name is 1 to 64 letters, digits, spaces or "_.@-", and must not look like a key id.');
+    }
+    const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const row: KeyRow = { id: `k_${randomBytes(6).toString('hex')}`, name: trimmed, created_at: new Date().toISOString(), revoked_at: null };
+    try {
+      this.db
+        .prepare('INSERT INTO api_keys (id, name, digest, created_at) VALUES (?, ?, ?, ?)')
+        .run(row.id, row.name, hashKey(key), row.created_at);
+    } catch (error) {
+      if (/UNIQUE/.test((error as Error).message)) throw new KeyStoreError(`A key named "${trimmed}" already exists; revoke it or pick another name.`);
+      throw error;
+    }
+    return { ...toStoredKey(row), key };
+  }
+
+  /** Every key, revoked ones included, oldest first. */
+  list(): StoredKey[] {
+    return this.db.prepare<KeyRow>('SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY created_at, id').all().map(toStoredKey);
+  }
+
+  /** Revokes the active key with this id or name. */
+  revoke(nameOrId: string): StoredKey {
+    const wanted = nameOrId.trim();
+    const row = this.db
+      .prepare<KeyRow>('SELECT id, name, created_at, revoked_at FROM api_keys WHERE revoked_at IS NULL AND (id = ? OR name = ?) ORDER BY id = ? DESC LIMIT 1')
+      .get(wanted, wanted, wanted);
+    if (row === undefined) throw new KeyStoreError(`No active key has the id or name "${wanted}"; \`voxwire keys list\` shows them.`);
+    const revokedAt = new Date().toISOString();
+    this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(revokedAt, row.id);
+    return toStoredKey({ ...row, revoked_at: revokedAt });
+  }
+
+  /**
+   * The store as a KeyVerifier. Once any key was ever created, requests must authenticate, even after
+   * every key is revoked: revoking the last key must not turn a protected server into an open one.
+   */
+  verifier(): KeyVerifier {
+    return {
+      hasKeys: () => this.anyKey.get()?.found === 1,
+      verify: (key) => {
+        const presented = hashKey(key);
+        let found: Principal | undefined;
+        // Every active digest is compared, so the time taken does not depend on which one matched.
+        for (const row of this.activeDigests.all()) {
+          if (row.digest.length === presented.length && timingSafeEqual(row.digest, presented) && found === undefined) {
+            found = { name: row.name, id: `store:${row.id}` };
+          }
+        }
+        return found;
+      },
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toStoredKey(row: KeyRow): StoredKey {
+  return { id: row.id, name: row.name, createdAt: row.created_at, revokedAt: row.revoked_at };
+}
