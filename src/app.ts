@@ -5,6 +5,7 @@
 import pino, { type Logger } from 'pino';
 import type { Engine } from './engines/engine.js';
 import { createEspeakEngine } from './engines/espeak/engine.js';
+import { KeyStore } from './keys/store.js';
 import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './server/auth.js';
 import type { ServerContext } from './server/context.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
@@ -16,8 +17,10 @@ export interface VoxwireOptions {
   readonly host?: string;
   readonly port?: number;
   readonly apiKeys?: readonly string[];
-  /** Extra key sources (the key store). */
+  /** Extra key sources. */
   readonly verifiers?: readonly KeyVerifier[];
+  /** Folder of the key store database; without it, no key store is opened. */
+  readonly dataDir?: string;
   readonly workers?: number;
   readonly perKeyConnections?: number;
   readonly globalConnections?: number;
@@ -41,7 +44,18 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   await engine.ready();
   const pipeline = createPipeline(engine, (language, gender) => voiceForLanguage(language, gender));
   const context: ServerContext = { pipeline, voices: { find: findVoice }, countText: spokenLength, log };
-  const verifier = combineVerifiers([staticKeyVerifier(options.apiKeys ?? []), ...(options.verifiers ?? [])]);
+  let keyStore: KeyStore | undefined;
+  try {
+    keyStore = options.dataDir === undefined ? undefined : KeyStore.open(options.dataDir);
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+  const verifier = combineVerifiers([
+    staticKeyVerifier(options.apiKeys ?? []),
+    ...(keyStore === undefined ? [] : [keyStore.verifier()]),
+    ...(options.verifiers ?? []),
+  ]);
   const settings: ServerSettings = {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
@@ -53,6 +67,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   try {
     server = await startServer(context, verifier, settings);
   } catch (error) {
+    keyStore?.close();
     await engine.close();
     throw error;
   }
@@ -63,6 +78,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     streamUrl: `${server.url.replace(/^http/, 'ws')}/stream`,
     async close() {
       await server.close();
+      keyStore?.close();
       await engine.close();
     },
   };

@@ -11,6 +11,7 @@ import { VoxwireError } from '../protocol/errors.js';
 import { authenticate, type KeyVerifier, type Principal } from './auth.js';
 import { ConnectionLimits, type LimitSettings } from './connection-limits.js';
 import type { ServerContext } from './context.js';
+import { createHttpRouter } from './http/router.js';
 import { StreamSession } from './stream-session.js';
 
 export interface ServerSettings {
@@ -42,11 +43,12 @@ export function isLoopback(host: string): boolean {
 
 export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
+/** `httpHandler` replaces the HTTP routes of src/server/http (which share the connection limits). */
 export async function startServer(
   context: ServerContext,
   verifier: KeyVerifier,
   settings: ServerSettings,
-  httpHandler: HttpHandler = notFound,
+  httpHandler?: HttpHandler,
 ): Promise<RunningServer> {
   if (!verifier.hasKeys() && !isLoopback(settings.host)) {
     throw new Error(
@@ -59,7 +61,9 @@ export async function startServer(
   const wss = new WebSocketServer({ noServer: true, maxPayload: TRANSPORT_MAX_PAYLOAD, perMessageDeflate: false });
   let draining = false;
 
-  const http = createServer((request, response) => httpHandler(request, response));
+  const router = createHttpRouter({ context, verifier, limits });
+  const handleHttp = httpHandler ?? router.handle;
+  const http = createServer((request, response) => handleHttp(request, response));
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/stream' || draining) {
@@ -119,7 +123,7 @@ export async function startServer(
     clearInterval(heartbeat);
     const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
     const deadline = Date.now() + settings.shutdownGraceMs;
-    while (Date.now() < deadline && [...sessions].some((session) => session.pending > 0)) {
+    while (Date.now() < deadline && (router.inFlight > 0 || [...sessions].some((session) => session.pending > 0))) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     for (const ws of wss.clients) ws.close(1001, 'server shutting down');
@@ -135,9 +139,4 @@ export async function startServer(
 function refuse(ws: WebSocket, error: VoxwireError): void {
   ws.send(errorFrame(error));
   ws.close(error.closeCode ?? 1008, error.errorName);
-}
-
-function notFound(_request: IncomingMessage, response: ServerResponse): void {
-  response.writeHead(404, { 'content-type': 'application/json' });
-  response.end(JSON.stringify({ success: false, message: 'Not found' }));
 }

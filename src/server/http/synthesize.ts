@@ -1,0 +1,31 @@
+/** `POST /synthesize` (protocol.md section 2): the whole file, base64, with its timestamps and durations. */
+import { HTTP_TEXT_LIMIT, parseSpeechFields } from '../../protocol/stream-request.js';
+import { resolveSpeech } from '../../protocol/speech-job.js';
+import { audioDuration, wavFile } from './audio-file.js';
+import { readJsonBody } from './body.js';
+import { renderWhole } from './collect.js';
+import type { HttpExchange } from './exchange.js';
+import { sendJson } from './responses.js';
+
+export async function synthesize({ request, response, context, signal }: HttpExchange): Promise<void> {
+  const body = await readJsonBody(request);
+  const fields = parseSpeechFields(body, HTTP_TEXT_LIMIT, context.countText);
+  const job = resolveSpeech(fields, context.voices, context.pipeline);
+  const rendered = await renderWhole(context.pipeline, job, fields.audio, signal);
+  if (rendered === undefined) return;
+  const audio = Buffer.concat(rendered.chunks, rendered.bytes);
+  const file = fields.audio.format === 'wav' ? wavFile(fields.audio, audio) : audio;
+  const title = body['title'];
+  await sendJson(request, response, 200, {
+    success: true,
+    audio_content: file.toString('base64'),
+    audio_timestamps: rendered.alignment,
+    duration: audioDuration(fields.audio, audio),
+    synth_duration: Math.round(rendered.synthSeconds * 1000) / 1000,
+    output_format: fields.audio.format,
+    sample_rate: fields.audio.sampleRate,
+    seed: 0,
+    title: typeof title === 'string' ? title : null,
+    issues: [],
+  });
+}

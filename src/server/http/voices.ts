@@ -1,0 +1,63 @@
+/** `GET /api/v2/voices` and `GET /api/v2/voices/{uuid}` (protocol.md section 4). */
+import { VoxwireError } from '../../protocol/errors.js';
+import { findVoice, listVoices, type Voice } from '../../voices/catalogue.js';
+import type { HttpExchange } from './exchange.js';
+import { sendError, sendJson } from './responses.js';
+
+const DEFAULT_PAGE_SIZE = 10;
+const MAX_PAGE_SIZE = 1000;
+
+/** The wire shape of a voice. Built-in voices are always ready and support sync and streaming synthesis. */
+export function voiceResource(voice: Voice): Record<string, unknown> {
+  return {
+    uuid: voice.uuid,
+    name: voice.name,
+    status: 'ready',
+    voice_status: 'ready',
+    voice_type: 'built_in',
+    default_language: voice.language,
+    supported_languages: [voice.language],
+    source: voice.engine,
+    component_status: { text_to_speech: { status: 'ready' } },
+    api_support: { sync_tts: true, async_tts: false, streaming: true },
+    created_at: voice.createdAt,
+    updated_at: voice.createdAt,
+  };
+}
+
+export async function listVoicesRoute({ request, response, url }: HttpExchange): Promise<void> {
+  const page = positiveInteger(url, 'page', 1, Number.MAX_SAFE_INTEGER);
+  const pageSize = positiveInteger(url, 'page_size', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+  const voices = listVoices();
+  const pages = Math.ceil(voices.length / pageSize);
+  const items = voices.slice((page - 1) * pageSize, page * pageSize).map(voiceResource);
+  await sendJson(request, response, 200, {
+    success: true,
+    page,
+    page_size: pageSize,
+    num_pages: pages,
+    page_count: pages,
+    total_results: voices.length,
+    items,
+  });
+}
+
+export async function getVoiceRoute({ request, response, params }: HttpExchange): Promise<void> {
+  const uuid = params['uuid'] ?? '';
+  const voice = findVoice(uuid);
+  if (voice === undefined) {
+    await sendError(request, response, new VoxwireError('VoiceNotFound', `No voice has the uuid "${uuid}".`, { voice_uuid: uuid }));
+    return;
+  }
+  await sendJson(request, response, 200, { success: true, item: voiceResource(voice) });
+}
+
+function positiveInteger(url: URL, name: string, fallback: number, max: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw new VoxwireError('InvalidRequest', `\`${name}\` must be a whole number from 1 to ${max}.`, { field: name, allowed: [`1..${max}`] });
+  }
+  return value;
+}
