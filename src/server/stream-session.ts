@@ -48,6 +48,11 @@ export class StreamSession {
     return this.queue.length + (this.current ? 1 : 0);
   }
 
+  /** Outgoing bytes queued in this socket and not yet written to the network. */
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
   /** Resolves when every accepted request has been answered. */
   async idle(): Promise<void> {
     while (this.pending > 0 && !this.closed) await new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,0 +1,246 @@
+/** protocol.md section 1 "Authentication", "Errors" that close the socket, and "Connection life". */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { Voxwire } from '../../src/app.js';
+import { SOCKET_HIGH_WATER_BYTES } from '../../src/server/stream-session.js';
+import { DEFAULT_VOICE, TestClient } from './client.js';
+import { startTestServer } from './server.js';
+
+const voice = DEFAULT_VOICE.uuid;
+const KEY = 'vx_test_key_0123456789';
+const LONG_TEXT = 'This is a long passage that keeps the engine busy for quite a while, sentence after sentence. '.repeat(30);
+
+describe('authentication', () => {
+  let server: Voxwire;
+  before(async () => {
+    server = await startTestServer({ apiKeys: [KEY, 'another-key'] });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  const forms: [string, Record<string, string>, string][] = [
+    ['Authorization: Bearer K', { authorization: `Bearer ${KEY}` }, ''],
+    ['Authorization: Token K', { authorization: `Token ${KEY}` }, ''],
+    ['Authorization: Token token=K', { authorization: `Token token=${KEY}` }, ''],
+    ['Authorization: K', { authorization: KEY }, ''],
+    ['x-access-token: K', { 'x-access-token': KEY }, ''],
+    ['?api_key=K', {}, `?api_key=${KEY}`],
+  ];
+  for (const [name, headers, query] of forms) {
+    it(`accepts ${name}`, async () => {
+      const client = await TestClient.connect(server.streamUrl + query, headers);
+      client.send({ voice_uuid: voice, data: 'Authorized.' });
+      const [terminal] = await client.waitForTerminals(1);
+      assert.equal(terminal!.type, 'audio_end');
+      client.close();
+    });
+  }
+
+  for (const [name, headers] of [
+    ['no key', {}],
+    ['a wrong key', { authorization: 'Bearer wrong' }],
+    ['a key with a suffix', { authorization: `Bearer ${KEY}x` }],
+  ] as const) {
+    it(`refuses ${name}: one Unauthorized frame, then close 1008`, async () => {
+      const client = await TestClient.connect(server.streamUrl, headers);
+      const code = await client.waitForClose();
+      assert.equal(code, 1008);
+      assert.equal(client.frames.length, 1);
+      assert.deepEqual(
+        { type: client.frames[0]!.type, success: client.frames[0]!['success'], error_name: client.frames[0]!['error_name'], status_code: client.frames[0]!['status_code'] },
+        { type: 'error', success: false, error_name: 'Unauthorized', status_code: 401 },
+      );
+    });
+  }
+
+  it('refuses to start on a non-loopback address without keys', async () => {
+    await assert.rejects(startTestServer({ host: '0.0.0.0' }), /without API keys/);
+  });
+});
+
+describe('limits and oversize frames', () => {
+  let server: Voxwire;
+  before(async () => {
+    server = await startTestServer({ apiKeys: ['key-a', 'key-b'], perKeyConnections: 3, globalConnections: 5 });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('ConcurrencyLimitExceeded (close 1013) past the per-key limit; another key is unaffected', async () => {
+    const open = await Promise.all([1, 2, 3].map(() => TestClient.connect(server.streamUrl, { authorization: 'Bearer key-a' })));
+    const refused = await TestClient.connect(server.streamUrl, { authorization: 'Bearer key-a' });
+    assert.equal(await refused.waitForClose(), 1013);
+    assert.equal(refused.frames[0]!['error_name'], 'ConcurrencyLimitExceeded');
+    assert.equal(refused.frames[0]!['status_code'], 429);
+    const other = await TestClient.connect(server.streamUrl, { authorization: 'Bearer key-b' });
+    other.send({ voice_uuid: voice, data: 'Other key.' });
+    assert.equal((await other.waitForTerminals(1))[0]!.type, 'audio_end');
+    const globalRefused = await TestClient.connect(server.streamUrl, { authorization: 'Bearer key-b' });
+    const last = await TestClient.connect(server.streamUrl, { authorization: 'Bearer key-b' });
+    assert.equal(await last.waitForClose(), 1013, 'the global limit of 5 holds');
+    for (const client of [...open, other, globalRefused]) client.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const again = await TestClient.connect(server.streamUrl, { authorization: 'Bearer key-a' });
+    again.send({ voice_uuid: voice, data: 'Slots come back.' });
+    assert.equal((await again.waitForTerminals(1))[0]!.type, 'audio_end');
+    again.close();
+  });
+
+  it('MessageTooLarge (close 1009) for a frame over 1 MiB; other sockets keep working', async () => {
+    const bystander = await TestClient.connect(server.streamUrl, { authorization: 'Bearer key-b' });
+    const client = await TestClient.connect(server.streamUrl, { authorization: 'Bearer key-a' });
+    client.send({ voice_uuid: voice, data: 'x'.repeat(1024 * 1024 + 10) });
+    assert.equal(await client.waitForClose(), 1009);
+    assert.equal(client.frames[0]!['error_name'], 'MessageTooLarge');
+    assert.equal(client.frames[0]!['status_code'], 413);
+    bystander.send({ voice_uuid: voice, data: 'Unharmed.' });
+    assert.equal((await bystander.waitForTerminals(1))[0]!.type, 'audio_end');
+    bystander.close();
+  });
+});
+
+describe('connection life', () => {
+  let server: Voxwire;
+  before(async () => {
+    server = await startTestServer({ heartbeatMs: 300, shutdownGraceMs: 15_000 });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('answers pings', async () => {
+    const client = await TestClient.connect(server.streamUrl);
+    const pong = new Promise<Buffer>((resolve) => client.socket.once('pong', resolve));
+    client.socket.ping(Buffer.from('are you there'));
+    assert.equal((await pong).toString(), 'are you there');
+    client.close();
+  });
+
+  it('keeps a client that answers its pings, drops a peer that stops answering', async () => {
+    const healthy = await TestClient.connect(server.streamUrl);
+    const dead = await rawUpgrade(server.server.port);
+    const closed = new Promise<void>((resolve) => dead.once('close', () => resolve()));
+    await closed; // the raw peer never answers pings: the server must drop it
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.equal(healthy.closeCode, undefined, 'a responsive client stays connected');
+    healthy.send({ voice_uuid: voice, data: 'Still connected.' });
+    assert.equal((await healthy.waitForTerminals(1))[0]!.type, 'audio_end');
+    healthy.close();
+  });
+
+  it('a slow reader (16 KiB every 100 ms) holds server-side buffering bounded while synthesis waits', async () => {
+    // Its own server: the raw client below answers no pings, which the 300 ms heartbeat here would punish.
+    const local = await startTestServer();
+    const socket = await rawUpgrade(local.server.port);
+    socket.pause();
+    socket.write(maskedTextFrame(JSON.stringify({ voice_uuid: voice, data: LONG_TEXT, sample_rate: 48000, precision: 'PCM_32' })));
+    const session = await waitForSession(local);
+    let maxBuffered = 0;
+    let received = 0;
+    for (let i = 0; i < 40; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const chunk = socket.read(16 * 1024) as Buffer | null;
+      received += chunk?.length ?? 0;
+      maxBuffered = Math.max(maxBuffered, session.bufferedBytes);
+    }
+    // Once the kernel's socket buffers are full, the server must stop producing rather than queue in memory.
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const used = process.cpuUsage(before);
+    assert.ok(received > 0, 'the reader got audio');
+    assert.ok(maxBuffered <= SOCKET_HIGH_WATER_BYTES + 256 * 1024, `server buffered ${maxBuffered} bytes for one slow socket`);
+    assert.ok(session.pending > 0, 'the request is still waiting for its reader, not finished into memory');
+    assert.ok((used.user + used.system) / 1000 < 150, 'synthesis waits for the reader instead of running ahead');
+    socket.destroy();
+    await local.close();
+  });
+
+  it('closing a socket mid-request stops all engine work for it', async () => {
+    const client = await TestClient.connect(server.streamUrl);
+    client.send({ voice_uuid: voice, data: LONG_TEXT, sample_rate: 8000, precision: 'MULAW' });
+    await client.waitFor(() => client.frames.length > 0);
+    client.socket.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const used = process.cpuUsage(before);
+    const cpuMs = (used.user + used.system) / 1000;
+    // Synthesizing the whole passage takes seconds of CPU; an idle process uses a few milliseconds a second.
+    assert.ok(cpuMs < 250, `the process still used ${cpuMs} ms of CPU in the second after the client left`);
+  });
+
+  it('shutdown lets running requests finish, refuses new sockets, then closes with 1001', async () => {
+    const local = await startTestServer({ shutdownGraceMs: 20_000 });
+    const client = await TestClient.connect(local.streamUrl);
+    client.socket.on('message', () => undefined);
+    client.send({ voice_uuid: voice, data: 'A request that is running when the shutdown starts, and it must still finish.' });
+    await client.waitFor(() => client.frames.length > 0);
+    const closing = local.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await assert.rejects(TestClient.connect(local.streamUrl), 'new sockets are refused while draining');
+    await closing;
+    assert.equal(client.terminals[0]?.type, 'audio_end', 'the running request completed');
+    assert.equal(await client.waitForClose(), 1001);
+  });
+});
+
+describe('engine failure', () => {
+  let server: Voxwire;
+  before(async () => {
+    process.env['VOXWIRE_TEST_FAULTS'] = '1';
+    server = await startTestServer({ workers: 1 });
+  });
+  after(async () => {
+    await server.close();
+    delete process.env['VOXWIRE_TEST_FAULTS'];
+  });
+
+  it('SynthesisFailure (500) when the engine worker crashes; the socket and the server go on', async () => {
+    const { TEST_FAULTS } = await import('../../src/engines/espeak/job.js');
+    const client = await TestClient.connect(server.streamUrl);
+    client.send({ voice_uuid: voice, data: TEST_FAULTS.crash, request_id: 1 });
+    client.send({ voice_uuid: voice, data: 'After the crash.', request_id: 2 });
+    const [failed, next] = await client.waitForTerminals(2);
+    assert.equal(failed!['error_name'], 'SynthesisFailure');
+    assert.equal(failed!['status_code'], 500);
+    assert.equal(failed!.request_id, 1);
+    assert.doesNotMatch(String(failed!['message']), /\/|at .*\(/, 'no paths or stack traces in messages');
+    assert.equal(next!.type, 'audio_end');
+    client.close();
+  });
+});
+
+async function waitForSession(server: Voxwire): Promise<{ bufferedBytes: number }> {
+  for (let i = 0; i < 100; i += 1) {
+    const session = [...server.server.sessions].find((s) => s.pending > 0);
+    if (session) return session;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('no busy session');
+}
+
+/** A client-to-server text frame (clients must mask their frames). */
+function maskedTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text, 'utf8');
+  const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+  const length = payload.length < 126 ? Buffer.from([0x80 | payload.length]) : payload.length < 65536 ? Buffer.from([0x80 | 126, payload.length >> 8, payload.length & 0xff]) : Buffer.concat([Buffer.from([0x80 | 127, 0, 0, 0, 0]), Buffer.from([(payload.length >>> 24) & 0xff, (payload.length >> 16) & 0xff, (payload.length >> 8) & 0xff, payload.length & 0xff])]);
+  const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]!));
+  return Buffer.concat([Buffer.from([0x81]), length, mask, masked]);
+}
+
+/** A WebSocket peer that completes the upgrade and then never answers anything (a dead client). */
+function rawUpgrade(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(
+        'GET /stream HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+    });
+    socket.once('data', (data) => (data.toString().startsWith('HTTP/1.1 101') ? resolve(socket) : reject(new Error(data.toString()))));
+    socket.once('error', reject);
+  });
+}
