@@ -1,0 +1,85 @@
+/** Renders results as the markdown table the README includes (and the runner prints). */
+import type { BenchResults } from './results.js';
+import { FIRST_AUDIO_BOUND, THROUGHPUT_BOUND } from './results.js';
+import type { Summary } from './stats.js';
+
+function num(value: number | null | undefined, digits = 1): string {
+  return value === null || value === undefined ? '–' : value.toFixed(digits);
+}
+
+function spread(summary: Summary, digits = 1): string {
+  return `${num(summary.p50, digits)} / ${num(summary.p95, digits)}`;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const { machine, settings, server, engine } = results;
+  const sections: string[] = [];
+  sections.push(
+    `Measured by \`npm run bench\`${settings.quick ? ' --quick (a tiny load: not representative)' : ''} on ${results.generatedAt.slice(0, 10)}: ` +
+      `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node} (${machine.platform}), ` +
+      `1-minute load average ${machine.loadAverageAtStart[0]} at start, ${machine.loadAverageAtEnd[0]} at end. ` +
+      `Server and raw engine both use ${settings.workers} espeak-ng workers; the server runs in its own process, clients on loopback. ` +
+      `W1–W3 ask for ${settings.mainFormat} in JSON frames (base64 audio with timestamps). Times are ms; p50 / p95.`,
+  );
+  sections.push(
+    '**Latency and single-stream speed** (server ÷ engine: first audio flagged above ' +
+      `${FIRST_AUDIO_BOUND}×, throughput below ${THROUGHPUT_BOUND * 100} %)\n\n` +
+      table(
+        ['', 'voxwire', 'raw engine', 'ratio'],
+        results.comparisons
+          .filter((row) => !row.metric.startsWith('W3'))
+          .map((row) => [row.metric, num(row.server, 3), num(row.engine, 3), `${num(row.ratio, 2)}${row.flagged ? ' ⚠' : ''}`]),
+      ) +
+      `\n\nW1: ${server.w1.requests} sentences, first audio max ${num(server.w1.firstAudioMs.max)} ms (engine ${num(engine.w1.firstAudioMs.max)} ms), ` +
+      `${num(server.w1.audioSeconds)} s of audio. W2: ${num(server.w2.audioSeconds)} s of audio in ${num(server.w2.totalMs, 0)} ms (engine ${num(engine.w2.totalMs, 0)} ms).`,
+  );
+  sections.push(
+    `**W3 concurrency** (${settings.w3Seconds} s per level for voxwire, ${settings.engineW3Seconds} s for the engine; ` +
+      `underrun: a frame arriving more than ${settings.underrunSlackMs} ms after its playback time)\n\n` +
+      table(
+        ['N', 'requests', 'errors', 'underruns', 'first audio', 'engine first audio', 'audio s/s', 'engine audio s/s', 'throughput ratio', 'peak RSS MiB', 'real time'],
+        server.w3.map((level) => {
+          const peer = engine.w3.find((entry) => entry.clients === level.clients);
+          const throughput = peer?.audioSecondsPerSecond && level.audioSecondsPerSecond !== null ? level.audioSecondsPerSecond / peer.audioSecondsPerSecond : null;
+          return [
+            String(level.clients),
+            String(level.requests),
+            String(level.errors),
+            String(level.underruns),
+            spread(level.firstAudioMs),
+            peer ? spread(peer.firstAudioMs) : '–',
+            num(level.audioSecondsPerSecond),
+            num(peer?.audioSecondsPerSecond),
+            `${num(throughput, 2)}${throughput !== null && throughput < THROUGHPUT_BOUND ? ' ⚠' : ''}`,
+            num(level.peakRssMiB),
+            level.realtime ? 'yes' : 'no',
+          ];
+        }),
+      ) +
+      `\n\nLargest N with no underrun and p95 first audio under 100 ms: voxwire ${server.maxRealtimeClients ?? 'none'}, raw engine ${engine.maxRealtimeClients ?? 'none'}.`,
+  );
+  sections.push(
+    '**Formats** (W1, one socket; real-time factor from the decoded duration of what was received)\n\n' +
+      table(
+        ['format', 'first audio', 'real-time factor', 'errors'],
+        server.formats.map((format) => [format.label, spread(format.firstAudioMs), spread(format.realTimeFactor, 4), String(format.errors)]),
+      ),
+  );
+  sections.push(
+    '**Memory** (server RSS)\n\n' +
+      table(
+        ['', 'MiB'],
+        [
+          ...server.memory.idle.map((entry) => [`${entry.sockets} idle sockets`, num(entry.rssMiB)]),
+          ['per active stream (W3 peak at the largest N, above 0 sockets)', num(server.memory.perActiveStreamMiB, 2)],
+          ['peak RSS over the run (VmHWM)', num(server.memory.peakRssMiB)],
+        ],
+      ),
+  );
+  return `${sections.join('\n\n')}\n`;
+}

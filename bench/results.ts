@@ -1,0 +1,119 @@
+/** The shape of bench/results/latest.json, and the server ÷ engine comparison computed from it. */
+import type { ConcurrencyResult, LongFormResult, SequentialResult } from './scenarios.js';
+import type { IdleMemory } from './memory.js';
+import { ratio, round } from './stats.js';
+
+export interface Machine {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly node: string;
+  readonly platform: string;
+  readonly memoryGiB: number;
+  /** 1/5/15-minute load averages: other work on the machine skews every number. */
+  readonly loadAverageAtStart: readonly number[];
+  readonly loadAverageAtEnd: readonly number[];
+}
+
+export interface FormatResult extends SequentialResult {
+  readonly label: string;
+}
+
+export interface Settings {
+  readonly quick: boolean;
+  readonly workers: number;
+  readonly w1Sentences: number;
+  readonly w3Clients: readonly number[];
+  readonly w3Seconds: number;
+  readonly engineW3Seconds: number;
+  readonly underrunSlackMs: number;
+  readonly mainFormat: string;
+}
+
+export interface Comparison {
+  readonly metric: string;
+  readonly server: number | null;
+  readonly engine: number | null;
+  /** server ÷ engine. */
+  readonly ratio: number | null;
+  /** Outside the issue's bound: first audio > 1.5× the engine, throughput < 80 % of it. */
+  readonly flagged: boolean;
+}
+
+export interface BenchResults {
+  readonly generatedAt: string;
+  readonly machine: Machine;
+  readonly settings: Settings;
+  readonly server: {
+    readonly w1: SequentialResult;
+    readonly w2: LongFormResult;
+    readonly w3: readonly ConcurrencyResult[];
+    readonly formats: readonly FormatResult[];
+    readonly memory: {
+      readonly idle: readonly IdleMemory[];
+      /** (peak RSS at the largest W3 level − RSS with no sockets) ÷ its clients, MiB. */
+      readonly perActiveStreamMiB: number | null;
+      readonly peakRssMiB: number;
+    };
+    readonly maxRealtimeClients: number | null;
+  };
+  readonly engine: {
+    readonly w1: SequentialResult;
+    readonly w2: LongFormResult;
+    readonly w3: readonly ConcurrencyResult[];
+    readonly maxRealtimeClients: number | null;
+  };
+  readonly comparisons: readonly Comparison[];
+}
+
+export const FIRST_AUDIO_BOUND = 1.5;
+export const THROUGHPUT_BOUND = 0.8;
+
+export function maxRealtimeClients(levels: readonly ConcurrencyResult[]): number | null {
+  let best: number | null = null;
+  for (const level of [...levels].sort((a, b) => a.clients - b.clients)) {
+    if (!level.realtime) break;
+    best = level.clients;
+  }
+  return best;
+}
+
+export function perActiveStream(idle: readonly IdleMemory[], w3: readonly ConcurrencyResult[]): number | null {
+  const baseline = idle.find((entry) => entry.sockets === 0)?.rssMiB;
+  const largest = [...w3].sort((a, b) => b.clients - a.clients)[0];
+  if (baseline === undefined || largest?.peakRssMiB === undefined) return null;
+  return round((largest.peakRssMiB - baseline) / largest.clients, 2);
+}
+
+export function compare(
+  server: { w1: SequentialResult; w2: LongFormResult; w3: readonly ConcurrencyResult[] },
+  engine: { w1: SequentialResult; w2: LongFormResult; w3: readonly ConcurrencyResult[] },
+): Comparison[] {
+  const latency = (metric: string, a: number | null, b: number | null): Comparison => {
+    const r = ratio(a, b);
+    return { metric, server: a, engine: b, ratio: r, flagged: r !== null && r > FIRST_AUDIO_BOUND };
+  };
+  const throughput = (metric: string, a: number | null, b: number | null): Comparison => {
+    const r = ratio(a, b);
+    return { metric, server: a, engine: b, ratio: r, flagged: r !== null && r < THROUGHPUT_BOUND };
+  };
+  // A real-time factor is time per audio second: throughput below 80 % is a factor above 1 / 0.8.
+  const realTimeFactor = (metric: string, a: number | null, b: number | null): Comparison => {
+    const r = ratio(a, b);
+    return { metric, server: a, engine: b, ratio: r, flagged: r !== null && r > 1 / THROUGHPUT_BOUND };
+  };
+  const rows: Comparison[] = [
+    latency('W1 first audio p50 (ms)', server.w1.firstAudioMs.p50, engine.w1.firstAudioMs.p50),
+    latency('W1 first audio p95 (ms)', server.w1.firstAudioMs.p95, engine.w1.firstAudioMs.p95),
+    realTimeFactor('W1 real-time factor p50', server.w1.realTimeFactor.p50, engine.w1.realTimeFactor.p50),
+    latency('W2 first audio (ms)', server.w2.firstAudioMs, engine.w2.firstAudioMs),
+    realTimeFactor('W2 real-time factor', server.w2.realTimeFactor, engine.w2.realTimeFactor),
+  ];
+  for (const level of server.w3) {
+    const peer = engine.w3.find((entry) => entry.clients === level.clients);
+    if (!peer) continue;
+    rows.push(latency(`W3 N=${level.clients} first audio p50 (ms)`, level.firstAudioMs.p50, peer.firstAudioMs.p50));
+    rows.push(latency(`W3 N=${level.clients} first audio p95 (ms)`, level.firstAudioMs.p95, peer.firstAudioMs.p95));
+    rows.push(throughput(`W3 N=${level.clients} audio s per s`, level.audioSecondsPerSecond, peer.audioSecondsPerSecond));
+  }
+  return rows;
+}

@@ -1,0 +1,46 @@
+/**
+ * The benchmark runs end to end on a tiny load and writes results with the expected shape. No timing is
+ * asserted: speed is what the benchmark reports, not what a test may depend on.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const RUN = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
+
+test('npm run bench --quick completes and writes latest.json and latest.md', { timeout: 240_000 }, () => {
+  const out = mkdtempSync(join(tmpdir(), 'voxwire-bench-'));
+  try {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', RUN, '--quick', '--out', out], { encoding: 'utf8', timeout: 230_000 });
+    assert.equal(run.status, 0, `benchmark failed:\n${run.stderr}`);
+
+    const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    assert.deepEqual(Object.keys(results).sort(), ['comparisons', 'engine', 'generatedAt', 'machine', 'server', 'settings']);
+    assert.equal(results['settings']!['quick'], true);
+    for (const key of ['cpu', 'cores', 'node']) assert.ok(results['machine']![key], `machine.${key}`);
+    for (const key of ['w1', 'w2', 'w3', 'formats', 'memory', 'maxRealtimeClients']) assert.ok(key in results['server']!, `server.${key}`);
+    for (const key of ['w1', 'w2', 'w3', 'maxRealtimeClients']) assert.ok(key in results['engine']!, `engine.${key}`);
+
+    const server = results['server'] as { w1: { requests: number; errors: number }; w3: { clients: number; requests: number }[]; formats: { label: string; errors: number }[] };
+    assert.equal(server.w1.requests, 3);
+    assert.equal(server.w1.errors, 0, 'every W1 request must end with audio_end');
+    assert.deepEqual(server.w3.map((level) => level.clients), [1, 2]);
+    assert.ok(server.w3.every((level) => level.requests > 0), 'every W3 level must have served requests');
+    assert.equal(server.formats.length, 5);
+    assert.ok(server.formats.every((format) => format.errors === 0), 'every format must be served');
+
+    const w2 = results['server']!['w2'] as { audioSeconds: number; error: string | null };
+    assert.equal(w2.error, null);
+    assert.ok(w2.audioSeconds > 10, `W2 is a long text, got ${w2.audioSeconds} s of audio`);
+
+    const markdown = readFileSync(join(out, 'latest.md'), 'utf8');
+    assert.match(markdown, /\| N \| requests \|/);
+    assert.match(markdown, /idle sockets/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
