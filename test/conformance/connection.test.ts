@@ -213,7 +213,7 @@ describe('engine failure', () => {
   });
 });
 
-async function waitForSession(server: Voxwire): Promise<{ bufferedBytes: number }> {
+async function waitForSession(server: Voxwire): Promise<{ bufferedBytes: number; pending: number }> {
   for (let i = 0; i < 100; i += 1) {
     const session = [...server.server.sessions].find((s) => s.pending > 0);
     if (session) return session;

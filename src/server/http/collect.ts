@@ -18,7 +18,13 @@ export interface RenderedRequest {
 }
 
 /** Renders `job` completely; resolves undefined when `signal` aborts (the client went away). */
-export async function renderWhole(pipeline: SynthesisPipeline, job: SpeechJob, format: AudioFormat, signal: AbortSignal): Promise<RenderedRequest | undefined> {
+export async function renderWhole(
+  pipeline: SynthesisPipeline,
+  job: SpeechJob,
+  format: AudioFormat,
+  signal: AbortSignal,
+  onProgress?: (graphemesDone: number) => void,
+): Promise<RenderedRequest | undefined> {
   const startedAt = performance.now();
   const chunks: Uint8Array[] = [];
   const alignment = emptyAlignment();
@@ -31,6 +37,7 @@ export async function renderWhole(pipeline: SynthesisPipeline, job: SpeechJob, f
     alignment.graph_times.push(...chunk.alignment.graph_times);
     alignment.phon_chars.push(...chunk.alignment.phon_chars);
     alignment.phon_times.push(...chunk.alignment.phon_times);
+    onProgress?.(alignment.graph_chars.length);
   }
   if (signal.aborted) return undefined;
   return { chunks, bytes, alignment, synthSeconds: (performance.now() - startedAt) / 1000 };

@@ -1,0 +1,109 @@
+/** `voxwire say`: synthesize text (or SSML) to a WAV or MP3 file with the embedded engine, no server needed. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { bytesPerSample, isSampleRate, PRECISIONS, type AudioFormat } from '../audio/formats.js';
+import { createEspeakEngine } from '../engines/espeak/engine.js';
+import { VoxwireError } from '../protocol/errors.js';
+import { resolveSpeech } from '../protocol/speech-job.js';
+import { parseSpeechFields } from '../protocol/stream-request.js';
+import { renderWhole } from '../server/http/collect.js';
+import { wavFile } from '../server/http/audio-file.js';
+import { createPipeline } from '../synthesis/pipeline.js';
+import { spokenLength } from '../synthesis/ssml/index.js';
+import { DEFAULT_VOICE, findVoice, listVoices, voiceForLanguage } from '../voices/catalogue.js';
+
+const HELP = `Usage: voxwire say [TEXT] -o FILE [options]
+  TEXT                     text or <speak>SSML</speak>; omit it (or give -) to read standard input
+  -f, --file PATH          read the text from a file
+  -o, --output FILE        where to write the audio (required)
+  --voice UUID|NAME|LANG   a voice uuid, a name such as "Ava", or a language such as fr-FR (default: ${DEFAULT_VOICE.name})
+  --sample-rate HZ         8000, 16000, 22050, 32000, 44100 or 48000 (default 48000)
+  --precision P            ${PRECISIONS.join(', ')} (default PCM_16; wav only)
+  --format wav|mp3         (default: from the output file's extension)
+  --timestamps FILE        also write the graph/phoneme timestamps as JSON`;
+
+/** Characters beyond which a progress bar is drawn (on a terminal). */
+const PROGRESS_THRESHOLD = 400;
+
+export async function runSayCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      file: { type: 'string', short: 'f' },
+      voice: { type: 'string' },
+      'sample-rate': { type: 'string' },
+      precision: { type: 'string' },
+      format: { type: 'string' },
+      timestamps: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!values.output) {
+    console.error(`voxwire say: -o FILE is required.\n\n${HELP}`);
+    return 2;
+  }
+  const text = values.file ? readFileSync(values.file, 'utf8') : positionals.length > 0 && positionals[0] !== '-' ? positionals.join(' ') : readFileSync(0, 'utf8');
+  const format = values.format ?? (values.output.toLowerCase().endsWith('.mp3') ? 'mp3' : 'wav');
+  const sampleRate = Number(values['sample-rate'] ?? 48000);
+  const voice = pickVoice(values.voice);
+  if (voice === undefined) {
+    console.error(`voxwire say: no voice matches "${values.voice}"; \`voxwire voices\` lists them.`);
+    return 2;
+  }
+  const engine = createEspeakEngine({ workers: 1 });
+  try {
+    await engine.ready();
+    const pipeline = createPipeline(engine, voiceForLanguage);
+    const fields = parseSpeechFields(
+      { voice_uuid: voice.uuid, data: text.trim(), output_format: format, sample_rate: isSampleRate(sampleRate) ? sampleRate : values['sample-rate'], precision: values.precision ?? 'PCM_16' },
+      Number.MAX_SAFE_INTEGER,
+      spokenLength,
+    );
+    const job = resolveSpeech(fields, { find: findVoice }, pipeline);
+    const progress = showProgress(job.characters);
+    const rendered = await renderWhole(pipeline, job, fields.audio, new AbortController().signal, progress);
+    if (rendered === undefined) throw new Error('synthesis was interrupted');
+    const audio = Buffer.concat(rendered.chunks);
+    writeFileSync(values.output, fields.audio.format === 'wav' ? wavFile(fields.audio, audio) : audio);
+    if (values.timestamps) writeFileSync(values.timestamps, `${JSON.stringify(rendered.alignment, null, 2)}\n`);
+    const seconds = describe(fields.audio, audio.length);
+    process.stderr.write(`${progress ? '\n' : ''}Wrote ${values.output}: ${seconds}, voice ${voice.name}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof VoxwireError) {
+      console.error(`voxwire say: ${error.errorName}: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    await engine.close();
+  }
+}
+
+function pickVoice(query: string | undefined): (typeof DEFAULT_VOICE) | undefined {
+  if (query === undefined) return DEFAULT_VOICE;
+  const lower = query.toLowerCase();
+  return findVoice(query) ?? listVoices().find((voice) => voice.name.toLowerCase().startsWith(lower)) ?? voiceForLanguage(query);
+}
+
+function describe(format: AudioFormat, bytes: number): string {
+  if (format.format === 'mp3') return `${(bytes / 1024).toFixed(1)} KiB of MP3 at ${format.sampleRate} Hz`;
+  return `${(bytes / bytesPerSample(format.precision) / format.sampleRate).toFixed(2)} s at ${format.sampleRate} Hz ${format.precision}`;
+}
+
+/** A progress callback drawing a bar on stderr, for long texts on a terminal only. */
+function showProgress(totalCharacters: number): ((spokenCharacters: number) => void) | undefined {
+  if (!process.stderr.isTTY || totalCharacters < PROGRESS_THRESHOLD) return undefined;
+  return (done) => {
+    const share = Math.min(1, done / totalCharacters);
+    const width = 30;
+    const filled = Math.round(share * width);
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(share * 100)}%`);
+  };
+}
