@@ -1,32 +1,22 @@
 /** protocol.md section 1: audio formats, binary mode, headers, MP3 across requests, timestamps. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Voxwire } from '../../src/app.js';
+import { describe, it } from 'node:test';
 import { PRECISIONS, SAMPLE_RATES } from '../../src/audio/formats.js';
 import { decodeMp3, splitFrames } from '../audio/mpeg.js';
-import { DEFAULT_VOICE, TestClient, joinAudio, joinTimestamps, type JsonFrame } from './client.js';
-import { assertTimestampInvariants, parseSpeechWav, rms, startTestServer } from './server.js';
+import { DEFAULT_VOICE, joinAudio, joinTimestamps, type JsonFrame } from './client.js';
+import { assertTimestampInvariants, parseSpeechWav, rms, sharedServerAndClient } from './server.js';
 
-let server: Voxwire;
-let client: TestClient;
-before(async () => {
-  server = await startTestServer();
-  client = await TestClient.connect(server.streamUrl);
-});
-after(async () => {
-  client.close();
-  await server.close();
-});
+const fixture = sharedServerAndClient();
 
 const voice = DEFAULT_VOICE.uuid;
 let nextId = 1;
 
 async function request(fields: Record<string, unknown>): Promise<{ frames: JsonFrame[]; binary: Buffer[] }> {
   const id = nextId++;
-  const start = client.received.length;
-  client.send({ voice_uuid: voice, request_id: id, ...fields });
-  await client.waitFor(() => client.received.slice(start).some((item) => item.kind === 'json' && item.frame.request_id === id && (item.frame.type === 'audio_end' || item.frame.type === 'error')), 60_000);
-  const items = client.received.slice(start);
+  const start = fixture.client.received.length;
+  fixture.client.send({ voice_uuid: voice, request_id: id, ...fields });
+  await fixture.client.waitFor(() => fixture.client.received.slice(start).some((item) => item.kind === 'json' && item.frame.request_id === id && (item.frame.type === 'audio_end' || item.frame.type === 'error')), 60_000);
+  const items = fixture.client.received.slice(start);
   const frames = items.flatMap((item) => (item.kind === 'json' ? [item.frame] : []));
   assert.equal(frames.at(-1)?.type, 'audio_end', JSON.stringify(frames.at(-1)));
   return { frames, binary: items.flatMap((item) => (item.kind === 'binary' ? [item.data] : [])) };

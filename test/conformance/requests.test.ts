@@ -1,38 +1,28 @@
 /** protocol.md section 1 "Requests" and "Errors": every field's default and every invalid value. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Voxwire } from '../../src/app.js';
-import { DEFAULT_VOICE, TestClient, joinAudio, type JsonFrame } from './client.js';
-import { parseSpeechWav, startTestServer } from './server.js';
+import { describe, it } from 'node:test';
+import { DEFAULT_VOICE, joinAudio, type JsonFrame } from './client.js';
+import { parseSpeechWav, sharedServerAndClient } from './server.js';
 
-let server: Voxwire;
-let client: TestClient;
-before(async () => {
-  server = await startTestServer();
-  client = await TestClient.connect(server.streamUrl);
-});
-after(async () => {
-  client.close();
-  await server.close();
-});
+const fixture = sharedServerAndClient();
 
 const voice = DEFAULT_VOICE.uuid;
 let nextId = 1000;
 
 /** Sends one request and returns its frames once its terminal frame arrived. */
 async function ask(request: Record<string, unknown> | string): Promise<JsonFrame[]> {
-  const before = client.terminals.length;
-  client.send(request);
-  await client.waitForTerminals(before + 1);
-  const terminal = client.terminals[before]!;
-  return client.frames.filter((frame) => frame.request_id === terminal.request_id && client.frames.indexOf(frame) <= client.frames.indexOf(terminal));
+  const before = fixture.client.terminals.length;
+  fixture.client.send(request);
+  await fixture.client.waitForTerminals(before + 1);
+  const terminal = fixture.client.terminals[before]!;
+  return fixture.client.frames.filter((frame) => frame.request_id === terminal.request_id && fixture.client.frames.indexOf(frame) <= fixture.client.frames.indexOf(terminal));
 }
 
 async function askError(request: Record<string, unknown> | string): Promise<JsonFrame> {
-  const before = client.terminals.length;
-  client.send(request);
-  await client.waitForTerminals(before + 1);
-  const terminal = client.terminals[before]!;
+  const before = fixture.client.terminals.length;
+  fixture.client.send(request);
+  await fixture.client.waitForTerminals(before + 1);
+  const terminal = fixture.client.terminals[before]!;
   assert.equal(terminal.type, 'error', `expected an error, got ${JSON.stringify(terminal)}`);
   return terminal;
 }
@@ -153,12 +143,12 @@ describe('the error catalogue', () => {
     assert.equal(error.request_id, 77);
     const ssml = `<speak><prosody rate="fast"><s>${'word '.repeat(599)}</s></prosody></speak>`;
     assert.ok(ssml.length > 3000);
-    const before = client.frames.length;
-    client.send({ voice_uuid: voice, data: ssml, request_id: 78 });
-    await client.waitFor(() => client.frames.slice(before).some((frame) => frame.request_id === 78));
-    const first = client.frames.slice(before).find((frame) => frame.request_id === 78)!;
+    const before = fixture.client.frames.length;
+    fixture.client.send({ voice_uuid: voice, data: ssml, request_id: 78 });
+    await fixture.client.waitFor(() => fixture.client.frames.slice(before).some((frame) => frame.request_id === 78));
+    const first = fixture.client.frames.slice(before).find((frame) => frame.request_id === 78)!;
     assert.equal(first.type, 'audio', 'SSML of 2,995 spoken characters is accepted');
-    await client.waitFor(() => client.frames.slice(before).some((frame) => frame.request_id === 78 && frame.type === 'audio_end'), 60_000);
+    await fixture.client.waitFor(() => fixture.client.frames.slice(before).some((frame) => frame.request_id === 78 && frame.type === 'audio_end'), 60_000);
   });
 
   it('InvalidSSML with line and column', async () => {
@@ -179,10 +169,10 @@ describe('the error catalogue', () => {
   });
 
   it('a binary frame is not a request: BadJSON, socket open', async () => {
-    const before = client.terminals.length;
-    client.socket.send(Buffer.from([1, 2, 3]), { binary: true });
-    await client.waitForTerminals(before + 1);
-    assert.equal(client.terminals[before]!['error_name'], 'BadJSON');
+    const before = fixture.client.terminals.length;
+    fixture.client.socket.send(Buffer.from([1, 2, 3]), { binary: true });
+    await fixture.client.waitForTerminals(before + 1);
+    assert.equal(fixture.client.terminals[before]!['error_name'], 'BadJSON');
     const frames = await ask({ voice_uuid: voice, data: 'Yes.' });
     assert.equal(frames.at(-1)?.type, 'audio_end');
   });

@@ -1,11 +1,26 @@
 /** Starts a real voxwire on a free loopback port for one test file, and checks helpers shared by the suite. */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { startVoxwire, type Voxwire, type VoxwireOptions } from '../../src/app.js';
 import { parseWav, wavSamples, type ParsedWav } from '../audio/wav-reader.js';
-import type { Timestamps } from './client.js';
+import { TestClient, type Timestamps } from './client.js';
 
 export async function startTestServer(options: VoxwireOptions = {}): Promise<Voxwire> {
   return startVoxwire({ port: 0, workers: 2, ...options });
+}
+
+/** One server and one connected client shared by every test of a file; both are closed after the file. */
+export function sharedServerAndClient(options: VoxwireOptions = {}): { readonly server: Voxwire; readonly client: TestClient } {
+  const fixture = {} as { server: Voxwire; client: TestClient };
+  before(async () => {
+    fixture.server = await startTestServer(options);
+    fixture.client = await TestClient.connect(fixture.server.streamUrl);
+  });
+  after(async () => {
+    fixture.client.close();
+    await fixture.server.close();
+  });
+  return fixture;
 }
 
 export function rms(samples: ArrayLike<number>): number {
