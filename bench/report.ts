@@ -1,6 +1,7 @@
 /** Renders results as the markdown table the README includes (and the runner prints). */
 import type { BenchResults } from './results.js';
 import { FIRST_AUDIO_BOUND, THROUGHPUT_BOUND } from './results.js';
+import type { CpuSeconds } from './cpu.js';
 import type { Summary } from './stats.js';
 
 function num(value: number | null | undefined, digits = 1): string {
@@ -9,6 +10,11 @@ function num(value: number | null | undefined, digits = 1): string {
 
 function spread(summary: Summary, digits = 1): string {
   return `${num(summary.p50, digits)} / ${num(summary.p95, digits)}`;
+}
+
+function cpuCell(server: CpuSeconds | undefined, engine: CpuSeconds | undefined): string {
+  const ms = (value: number | undefined): string => (value === undefined ? '–' : (value * 1000).toFixed(1));
+  return [server?.['serverMainThread'], server?.['serverOtherThreads'], server?.['loadGenerator'], engine?.['engineProcess']].map(ms).join(' / ');
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -35,14 +41,15 @@ export function renderMarkdown(results: BenchResults): string {
           .filter((row) => !row.metric.startsWith('W3'))
           .map((row) => [row.metric, num(row.server, 3), num(row.engine, 3), `${num(row.ratio, 2)}${row.flagged ? ' ⚠' : ''}`]),
       ) +
-      `\n\nW1: ${server.w1.requests} sentences, first audio max ${num(server.w1.firstAudioMs.max)} ms (engine ${num(engine.w1.firstAudioMs.max)} ms), ` +
-      `${num(server.w1.audioSeconds)} s of audio. W2: ${num(server.w2.audioSeconds)} s of audio in ${num(server.w2.totalMs, 0)} ms (engine ${num(engine.w2.totalMs, 0)} ms).`,
+      `\n\nW1: ${settings.w1Sentences} sentences × ${settings.w1Passes} passes, server and engine taking turns sentence by sentence; ` +
+      `first audio max ${num(server.w1.firstAudioMs.max)} ms (engine ${num(engine.w1.firstAudioMs.max)} ms). ` +
+      `W2 (${num(server.w2.audioSeconds / server.w2.requests)} s of audio) × ${settings.w2Repeats}: total p50 ${num(server.w2.totalMs.p50, 0)} ms (engine ${num(engine.w2.totalMs.p50, 0)} ms).`,
   );
   sections.push(
     `**W3 concurrency** (${settings.w3Seconds} s per level for voxwire, ${settings.engineW3Seconds} s for the engine; ` +
       `underrun: a frame arriving more than ${settings.underrunSlackMs} ms after its playback time)\n\n` +
       table(
-        ['N', 'requests', 'errors', 'underruns', 'first audio', 'engine first audio', 'audio s/s', 'engine audio s/s', 'throughput ratio', 'peak RSS MiB', 'real time'],
+        ['N', 'requests', 'errors', 'underruns', 'first audio', 'engine first audio', 'audio s/s', 'engine audio s/s', 'throughput ratio', 'CPU ms per audio s: server main / server other / load gen / engine', 'peak RSS MiB', 'real time'],
         server.w3.map((level) => {
           const peer = engine.w3.find((entry) => entry.clients === level.clients);
           const throughput = peer?.audioSecondsPerSecond && level.audioSecondsPerSecond !== null ? level.audioSecondsPerSecond / peer.audioSecondsPerSecond : null;
@@ -56,6 +63,7 @@ export function renderMarkdown(results: BenchResults): string {
             num(level.audioSecondsPerSecond),
             num(peer?.audioSecondsPerSecond),
             `${num(throughput, 2)}${throughput !== null && throughput < THROUGHPUT_BOUND ? ' ⚠' : ''}`,
+            cpuCell(level.cpuPerAudioSecond, peer?.cpuPerAudioSecond),
             num(level.peakRssMiB),
             level.realtime ? 'yes' : 'no',
           ];
@@ -76,7 +84,7 @@ export function renderMarkdown(results: BenchResults): string {
         ['', 'MiB'],
         [
           ...server.memory.idle.map((entry) => [`${entry.sockets} idle sockets`, num(entry.rssMiB)]),
-          ['per active stream (W3 peak at the largest N, above 0 sockets)', num(server.memory.perActiveStreamMiB, 2)],
+          ['per active stream (W3 peak at the largest N, above RSS just before it)', num(server.memory.perActiveStreamMiB, 3)],
           ['peak RSS over the run (VmHWM)', num(server.memory.peakRssMiB)],
         ],
       ),

@@ -1,6 +1,6 @@
 /** The shape of bench/results/latest.json, and the server ÷ engine comparison computed from it. */
-import type { ConcurrencyResult, LongFormResult, SequentialResult } from './scenarios.js';
 import type { IdleMemory } from './memory.js';
+import type { ConcurrencyResult, SequentialResult } from './scenarios.js';
 import { ratio, round } from './stats.js';
 
 export interface Machine {
@@ -22,6 +22,8 @@ export interface Settings {
   readonly quick: boolean;
   readonly workers: number;
   readonly w1Sentences: number;
+  readonly w1Passes: number;
+  readonly w2Repeats: number;
   readonly w3Clients: readonly number[];
   readonly w3Seconds: number;
   readonly engineW3Seconds: number;
@@ -45,12 +47,12 @@ export interface BenchResults {
   readonly settings: Settings;
   readonly server: {
     readonly w1: SequentialResult;
-    readonly w2: LongFormResult;
+    readonly w2: SequentialResult;
     readonly w3: readonly ConcurrencyResult[];
     readonly formats: readonly FormatResult[];
     readonly memory: {
       readonly idle: readonly IdleMemory[];
-      /** (peak RSS at the largest W3 level − RSS with no sockets) ÷ its clients, MiB. */
+      /** (peak RSS during the largest W3 level − RSS just before it) ÷ its clients, MiB. */
       readonly perActiveStreamMiB: number | null;
       readonly peakRssMiB: number;
     };
@@ -58,7 +60,7 @@ export interface BenchResults {
   };
   readonly engine: {
     readonly w1: SequentialResult;
-    readonly w2: LongFormResult;
+    readonly w2: SequentialResult;
     readonly w3: readonly ConcurrencyResult[];
     readonly maxRealtimeClients: number | null;
   };
@@ -77,16 +79,19 @@ export function maxRealtimeClients(levels: readonly ConcurrencyResult[]): number
   return best;
 }
 
-export function perActiveStream(idle: readonly IdleMemory[], w3: readonly ConcurrencyResult[]): number | null {
-  const baseline = idle.find((entry) => entry.sockets === 0)?.rssMiB;
+/**
+ * The baseline is taken just before the level, not at start-up: RSS falls by a couple of hundred MiB once
+ * start-up garbage is collected, which would otherwise read as negative memory per stream.
+ */
+export function perActiveStream(w3: readonly ConcurrencyResult[]): number | null {
   const largest = [...w3].sort((a, b) => b.clients - a.clients)[0];
-  if (baseline === undefined || largest?.peakRssMiB === undefined) return null;
-  return round((largest.peakRssMiB - baseline) / largest.clients, 2);
+  if (largest?.peakRssMiB === undefined || largest.rssBeforeMiB === undefined) return null;
+  return round((largest.peakRssMiB - largest.rssBeforeMiB) / largest.clients, 3);
 }
 
 export function compare(
-  server: { w1: SequentialResult; w2: LongFormResult; w3: readonly ConcurrencyResult[] },
-  engine: { w1: SequentialResult; w2: LongFormResult; w3: readonly ConcurrencyResult[] },
+  server: { w1: SequentialResult; w2: SequentialResult; w3: readonly ConcurrencyResult[] },
+  engine: { w1: SequentialResult; w2: SequentialResult; w3: readonly ConcurrencyResult[] },
 ): Comparison[] {
   const latency = (metric: string, a: number | null, b: number | null): Comparison => {
     const r = ratio(a, b);
@@ -105,8 +110,8 @@ export function compare(
     latency('W1 first audio p50 (ms)', server.w1.firstAudioMs.p50, engine.w1.firstAudioMs.p50),
     latency('W1 first audio p95 (ms)', server.w1.firstAudioMs.p95, engine.w1.firstAudioMs.p95),
     realTimeFactor('W1 real-time factor p50', server.w1.realTimeFactor.p50, engine.w1.realTimeFactor.p50),
-    latency('W2 first audio (ms)', server.w2.firstAudioMs, engine.w2.firstAudioMs),
-    realTimeFactor('W2 real-time factor', server.w2.realTimeFactor, engine.w2.realTimeFactor),
+    latency('W2 first audio p50 (ms)', server.w2.firstAudioMs.p50, engine.w2.firstAudioMs.p50),
+    realTimeFactor('W2 real-time factor p50', server.w2.realTimeFactor.p50, engine.w2.realTimeFactor.p50),
   ];
   for (const level of server.w3) {
     const peer = engine.w3.find((entry) => entry.clients === level.clients);

@@ -16,7 +16,8 @@ import { measureIdleSockets } from './memory.js';
 import { UNDERRUN_SLACK_MS } from './playback.js';
 import { renderMarkdown } from './report.js';
 import { compare, maxRealtimeClients, perActiveStream, type BenchResults, type FormatResult, type Machine } from './results.js';
-import { runConcurrent, runLongForm, runSequential, type ConcurrencyResult } from './scenarios.js';
+import { runConcurrent, runSequential, type ConcurrencyResult, type SequentialResult } from './scenarios.js';
+import { engineCpuMeter, serverCpuMeter, type CpuMeter } from './cpu.js';
 import { ServerHandle } from './server-handle.js';
 import { engineSpeakers, serverSpeakers, type SpeakerFactory } from './speakers.js';
 import { round } from './stats.js';
@@ -41,6 +42,10 @@ const FORMATS: readonly { label: string; format: AudioFormat; binary: boolean }[
   { label: 'MP3 44100 Hz (JSON)', format: { format: 'mp3', sampleRate: 44100, precision: 'PCM_16' }, binary: false },
 ];
 const IDLE_SOCKETS = args.quick ? [0, 5, 20] : [0, 100, 1000];
+/** W1 is run this many times over (each pass: the 20 sentences in order), W2 this many times, for stabler p95s. */
+const W1_PASSES = args.quick ? 1 : 3;
+const W2_REPEATS = args.quick ? 1 : 5;
+const WARM_UP_PASSES = 2;
 
 const workloads = loadWorkloads();
 const quick = args.quick ?? false;
@@ -72,79 +77,93 @@ function machine(startLoad: readonly number[]): Machine {
 
 /**
  * First requests compile code and tier up wasm (tens of requests before first audio settles); that is a
- * one-off cost, not what a user feels per turn, and both sides get the same warm-up.
+ * one-off cost, not what a user feels per turn, and every target gets the same warm-up.
  */
-async function warmUp(factory: SpeakerFactory, sentences: number = w1.length): Promise<void> {
-  await runSequential(factory, workloads.w1.slice(0, sentences));
+async function warmUp(factories: readonly SpeakerFactory[], sentences: number = w1.length): Promise<void> {
+  await runSequential(factories, workloads.w1.slice(0, sentences), WARM_UP_PASSES);
 }
 
-async function runW3(factory: SpeakerFactory, seconds: number, label: string, server?: ServerHandle): Promise<ConcurrencyResult[]> {
-  const levels: ConcurrencyResult[] = [];
-  for (const clients of w3Clients) {
-    const peak = server?.samplePeakRss();
-    const level = await runConcurrent(factory, w1, clients, seconds);
-    if (peak) level.peakRssMiB = round(peak(), 1) ?? 0;
-    log(`${label} W3 N=${clients}: ${level.requests} requests, first audio p50 ${level.firstAudioMs.p50} ms p95 ${level.firstAudioMs.p95} ms, ${level.audioSecondsPerSecond} audio s/s, ${level.errors} errors, ${level.underruns} underruns`);
-    levels.push(level);
+/** One W3 level against one target, with the CPU it cost and, for the server, its memory. */
+async function concurrencyLevel(factory: SpeakerFactory, clients: number, seconds: number, meter: CpuMeter, server?: ServerHandle): Promise<ConcurrencyResult> {
+  const rssBeforeMiB = server?.memory().rssMiB;
+  const peak = server?.samplePeakRss();
+  const cpu = meter();
+  const level = await runConcurrent(factory, w1, clients, seconds);
+  const used = cpu();
+  const audio = (level.audioSecondsPerSecond ?? 0) * seconds;
+  level.cpuPerAudioSecond = Object.fromEntries(Object.entries(used).map(([part, cpuSeconds]) => [part, round(audio > 0 ? cpuSeconds / audio : NaN, 4) ?? 0]));
+  if (peak && rssBeforeMiB !== undefined) {
+    level.peakRssMiB = round(peak(), 1) ?? 0;
+    level.rssBeforeMiB = round(rssBeforeMiB, 1) ?? 0;
   }
-  return levels;
+  return level;
 }
 
-async function benchServer(): Promise<BenchResults['server']> {
+function describe(label: string, level: ConcurrencyResult): void {
+  log(
+    `${label} W3 N=${level.clients}: ${level.requests} requests, first audio p50 ${level.firstAudioMs.p50} ms p95 ${level.firstAudioMs.p95} ms, ` +
+      `${level.audioSecondsPerSecond} audio s/s, ${level.errors} errors, ${level.underruns} underruns, CPU s per audio s ${JSON.stringify(level.cpuPerAudioSecond)}`,
+  );
+}
+
+/**
+ * Both targets live for the whole run and are measured in turn (W1/W2 text by text, W3 level by level), so
+ * that other work on the machine weighs on both. The server runs in its own process; the engine here.
+ */
+async function benchBoth(): Promise<{ server: BenchResults['server']; engine: BenchResults['engine'] }> {
   const cpuProfileDir = args.profile ? join(outDir, 'profile') : undefined;
   const connections = Math.max(...IDLE_SOCKETS, ...w3Clients) + 100;
   const server = await ServerHandle.start({ workers, connections, ...(cpuProfileDir ? { cpuProfileDir } : {}) });
   log(`voxwire pid ${server.pid} at ${server.streamUrl}`);
+  const engine = createEspeakEngine({ workers });
   try {
-    const main = serverSpeakers({ streamUrl: server.streamUrl, voiceUuid: DEFAULT_VOICE.uuid, format: MAIN_FORMAT, binary: false });
-    await warmUp(main);
-    for (const entry of FORMATS) await warmUp(serverSpeakers({ streamUrl: server.streamUrl, voiceUuid: DEFAULT_VOICE.uuid, ...entry }), 2);
+    await engine.ready();
+    const onEngine = engineSpeakers(engine, DEFAULT_VOICE.spec);
+    const target = (entry: { format: AudioFormat; binary: boolean }): SpeakerFactory =>
+      serverSpeakers({ streamUrl: server.streamUrl, voiceUuid: DEFAULT_VOICE.uuid, ...entry });
+    const onServer = target({ format: MAIN_FORMAT, binary: false });
+    await warmUp([onServer, onEngine]);
+    for (const entry of FORMATS) await warmUp([target(entry)], 2);
+
     const idle = await measureIdleSockets(server, IDLE_SOCKETS);
     log(`idle sockets: ${idle.map((entry) => `${entry.sockets} → ${entry.rssMiB} MiB`).join(', ')}`);
-    const w1Result = await runSequential(main, w1);
-    log(`server W1: first audio p50 ${w1Result.firstAudioMs.p50} ms p95 ${w1Result.firstAudioMs.p95} ms`);
-    const w2Result = await runLongForm(main, workloads.w2);
-    log(`server W2: first audio ${w2Result.firstAudioMs} ms, total ${w2Result.totalMs} ms`);
+    const [serverW1, engineW1] = (await runSequential([onServer, onEngine], w1, W1_PASSES)) as [SequentialResult, SequentialResult];
+    log(`W1 first audio p50/p95: server ${serverW1.firstAudioMs.p50}/${serverW1.firstAudioMs.p95} ms, engine ${engineW1.firstAudioMs.p50}/${engineW1.firstAudioMs.p95} ms`);
+    const [serverW2, engineW2] = (await runSequential([onServer, onEngine], [workloads.w2], W2_REPEATS)) as [SequentialResult, SequentialResult];
+    log(`W2 first audio p50: server ${serverW2.firstAudioMs.p50} ms, engine ${engineW2.firstAudioMs.p50} ms; total p50 ${serverW2.totalMs.p50} / ${engineW2.totalMs.p50} ms`);
     const formats: FormatResult[] = [];
     for (const entry of FORMATS) {
-      const factory = serverSpeakers({ streamUrl: server.streamUrl, voiceUuid: DEFAULT_VOICE.uuid, format: entry.format, binary: entry.binary });
-      formats.push({ label: entry.label, ...(await runSequential(factory, w1)) });
-      log(`format ${entry.label}: first audio p50 ${formats.at(-1)!.firstAudioMs.p50} ms`);
+      const [result] = (await runSequential([target(entry)], w1, W1_PASSES)) as [SequentialResult];
+      formats.push({ label: entry.label, ...result });
+      log(`format ${entry.label}: first audio p50 ${result.firstAudioMs.p50} ms`);
     }
-    const w3 = await runW3(main, w3Seconds, 'server', server);
+    const serverW3: ConcurrencyResult[] = [];
+    const engineW3: ConcurrencyResult[] = [];
+    for (const clients of w3Clients) {
+      serverW3.push(await concurrencyLevel(onServer, clients, w3Seconds, serverCpuMeter(server.pid), server));
+      describe('server', serverW3.at(-1)!);
+      engineW3.push(await concurrencyLevel(onEngine, clients, engineW3Seconds, engineCpuMeter));
+      describe('engine', engineW3.at(-1)!);
+    }
     return {
-      w1: w1Result,
-      w2: w2Result,
-      w3,
-      formats,
-      memory: { idle, perActiveStreamMiB: perActiveStream(idle, w3), peakRssMiB: round(server.memory().hwmMiB, 1) ?? 0 },
-      maxRealtimeClients: maxRealtimeClients(w3),
+      server: {
+        w1: serverW1,
+        w2: serverW2,
+        w3: serverW3,
+        formats,
+        memory: { idle, perActiveStreamMiB: perActiveStream(serverW3), peakRssMiB: round(server.memory().hwmMiB, 1) ?? 0 },
+        maxRealtimeClients: maxRealtimeClients(serverW3),
+      },
+      engine: { w1: engineW1, w2: engineW2, w3: engineW3, maxRealtimeClients: maxRealtimeClients(engineW3) },
     };
   } finally {
+    await engine.close();
     await server.stop();
   }
 }
 
-async function benchEngine(): Promise<BenchResults['engine']> {
-  const engine = createEspeakEngine({ workers });
-  await engine.ready();
-  try {
-    const factory = engineSpeakers(engine, DEFAULT_VOICE.spec);
-    await warmUp(factory);
-    const w1Result = await runSequential(factory, w1);
-    log(`engine W1: first audio p50 ${w1Result.firstAudioMs.p50} ms p95 ${w1Result.firstAudioMs.p95} ms`);
-    const w2Result = await runLongForm(factory, workloads.w2);
-    log(`engine W2: first audio ${w2Result.firstAudioMs} ms, total ${w2Result.totalMs} ms`);
-    const w3 = await runW3(factory, engineW3Seconds, 'engine');
-    return { w1: w1Result, w2: w2Result, w3, maxRealtimeClients: maxRealtimeClients(w3) };
-  } finally {
-    await engine.close();
-  }
-}
-
 const startLoad = loadavg();
-const server = await benchServer();
-const engine = await benchEngine();
+const { server, engine } = await benchBoth();
 const results: BenchResults = {
   generatedAt: new Date().toISOString(),
   machine: machine(startLoad),
@@ -152,6 +171,8 @@ const results: BenchResults = {
     quick,
     workers,
     w1Sentences: w1.length,
+    w1Passes: W1_PASSES,
+    w2Repeats: W2_REPEATS,
     w3Clients,
     w3Seconds,
     engineW3Seconds,

@@ -1,7 +1,8 @@
 /**
- * The workloads of issue 6, each written once and run against any Speaker: W1 agent turns, W2 long form,
- * W3 concurrency. Every loop is bounded by a count (W1, W2) or by a deadline (W3).
+ * The workloads of issue 6, each written once and run against any Speaker: W1 agent turns and W2 long form
+ * (sequential), W3 concurrency. Every loop is bounded by a count (W1, W2) or by a deadline (W3).
  */
+import type { CpuSeconds } from './cpu.js';
 import type { RequestTiming } from './playback.js';
 import type { Speaker, SpeakerFactory } from './speakers.js';
 import { round, seededRandom, summarize, type Summary } from './stats.js';
@@ -14,18 +15,12 @@ export interface SequentialResult {
   readonly errors: number;
   /** Request sent → first audio, ms. */
   readonly firstAudioMs: Summary;
+  /** Request sent → end of the request, ms. */
+  readonly totalMs: Summary;
   /** Wall time ÷ audio seconds, per request. */
   readonly realTimeFactor: Summary;
   readonly audioSeconds: number;
   readonly wallSeconds: number;
-}
-
-export interface LongFormResult {
-  readonly firstAudioMs: number | null;
-  readonly totalMs: number;
-  readonly audioSeconds: number;
-  readonly realTimeFactor: number | null;
-  readonly error: string | null;
 }
 
 export interface ConcurrencyResult {
@@ -41,19 +36,35 @@ export interface ConcurrencyResult {
   readonly audioSecondsPerSecond: number | null;
   /** No errors, no underruns, p95 first audio under 100 ms. */
   readonly realtime: boolean;
-  /** Server only: peak RSS during the window, MiB. */
+  /** CPU seconds per audio second produced, by part (see cpu.ts). */
+  cpuPerAudioSecond?: CpuSeconds;
+  /** Server only: RSS just before the level and its peak during the window, MiB. */
+  rssBeforeMiB?: number;
   peakRssMiB?: number;
 }
 
-/** W1: one request per sentence, one after the other, on one connection. */
-export async function runSequential(factory: SpeakerFactory, texts: readonly string[]): Promise<SequentialResult> {
-  const speaker = await factory();
-  const timings: RequestTiming[] = [];
+/**
+ * W1 and W2: each text as one request, one after the other, each target on its own connection. With more
+ * than one target, every text goes to each target in turn, so that the machine's background load (which
+ * drifts) falls on all of them alike.
+ */
+export async function runSequential(factories: readonly SpeakerFactory[], texts: readonly string[], passes = 1): Promise<SequentialResult[]> {
+  const speakers: Speaker[] = [];
+  const timings: RequestTiming[][] = factories.map(() => []);
   try {
-    for (const text of texts) timings.push(await speaker.speak(text, performance.now() + REQUEST_TIMEOUT_MS));
+    for (const factory of factories) speakers.push(await factory());
+    for (let pass = 0; pass < passes; pass++) {
+      for (const text of texts) {
+        for (const [index, speaker] of speakers.entries()) timings[index]!.push(await speaker.speak(text, performance.now() + REQUEST_TIMEOUT_MS));
+      }
+    }
   } finally {
-    speaker.close();
+    for (const speaker of speakers) speaker.close();
   }
+  return timings.map(sequentialResult);
+}
+
+function sequentialResult(timings: readonly RequestTiming[]): SequentialResult {
   const ok = timings.filter((timing) => timing.completed && timing.error === null);
   const audioSeconds = ok.reduce((sum, timing) => sum + timing.audioSeconds, 0);
   const wallSeconds = ok.reduce((sum, timing) => sum + timing.wallMs, 0) / 1000;
@@ -61,28 +72,10 @@ export async function runSequential(factory: SpeakerFactory, texts: readonly str
     requests: timings.length,
     errors: timings.length - ok.length,
     firstAudioMs: summarize(firstAudio(ok)),
+    totalMs: summarize(ok.map((timing) => timing.wallMs)),
     realTimeFactor: summarize(ok.filter((timing) => timing.audioSeconds > 0).map((timing) => timing.wallMs / 1000 / timing.audioSeconds)),
     audioSeconds: round(audioSeconds) ?? 0,
     wallSeconds: round(wallSeconds) ?? 0,
-  };
-}
-
-/** W2: the whole text as one request. */
-export async function runLongForm(factory: SpeakerFactory, text: string): Promise<LongFormResult> {
-  const speaker = await factory();
-  let timing: RequestTiming;
-  try {
-    timing = await speaker.speak(text, performance.now() + REQUEST_TIMEOUT_MS);
-  } finally {
-    speaker.close();
-  }
-  const failed = !timing.completed || timing.error !== null;
-  return {
-    firstAudioMs: round(timing.firstAudioMs),
-    totalMs: round(timing.wallMs) ?? 0,
-    audioSeconds: round(timing.audioSeconds) ?? 0,
-    realTimeFactor: timing.audioSeconds > 0 ? round(timing.wallMs / 1000 / timing.audioSeconds) : null,
-    error: failed ? (timing.error ?? 'incomplete') : null,
   };
 }
 

@@ -30,11 +30,13 @@ test('npm run bench --quick completes and writes latest.json and latest.md', { t
     assert.equal(server.w1.errors, 0, 'every W1 request must end with audio_end');
     assert.deepEqual(server.w3.map((level) => level.clients), [1, 2]);
     assert.ok(server.w3.every((level) => level.requests > 0), 'every W3 level must have served requests');
+    const engine = results['engine'] as { w3: { clients: number; requests: number }[] };
+    assert.deepEqual(engine.w3.map((level) => level.clients), [1, 2]);
     assert.equal(server.formats.length, 5);
     assert.ok(server.formats.every((format) => format.errors === 0), 'every format must be served');
 
-    const w2 = results['server']!['w2'] as { audioSeconds: number; error: string | null };
-    assert.equal(w2.error, null);
+    const w2 = results['server']!['w2'] as { requests: number; errors: number; audioSeconds: number };
+    assert.equal(w2.errors, 0);
     assert.ok(w2.audioSeconds > 10, `W2 is a long text, got ${w2.audioSeconds} s of audio`);
 
     const markdown = readFileSync(join(out, 'latest.md'), 'utf8');
