@@ -26,7 +26,7 @@ export function renderMarkdown(results: BenchResults): string {
   const { machine, settings, server, engine } = results;
   const sections: string[] = [];
   sections.push(
-    `Measured by \`npm run bench\`${settings.quick ? ' --quick (a tiny load: not representative)' : ''} on ${results.generatedAt.slice(0, 10)}: ` +
+    `Measured by \`npm run bench\`${settings.quick ? ' --quick (a tiny load: not representative)' : ''} on ${results.generatedAt.slice(0, 10)} (revision ${settings.revision}): ` +
       `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node} (${machine.platform}), ` +
       `1-minute load average ${machine.loadAverageAtStart[0]} at start, ${machine.loadAverageAtEnd[0]} at end. ` +
       `Server and raw engine both use ${settings.workers} espeak-ng workers; the server runs in its own process, clients on loopback. ` +

@@ -19,6 +19,8 @@ export interface FormatResult extends SequentialResult {
 }
 
 export interface Settings {
+  /** `git describe --always --dirty` of the measured tree. */
+  readonly revision: string;
   readonly quick: boolean;
   readonly workers: number;
   readonly w1Sentences: number;

@@ -4,6 +4,7 @@
  * Runs issue 6's workloads against voxwire (its own process, loopback WebSockets) and straight on the engine
  * with the same number of workers, in one run; prints a table and writes latest.json and latest.md.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,15 @@ if (!(w3Seconds > 0)) throw new Error('--duration must be a positive number of s
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** The commit measured, `-dirty` when the working tree differs from it; 'unknown' outside a git checkout. */
+function revision(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 function machine(startLoad: readonly number[]): Machine {
@@ -168,6 +178,7 @@ const results: BenchResults = {
   generatedAt: new Date().toISOString(),
   machine: machine(startLoad),
   settings: {
+    revision: revision(),
     quick,
     workers,
     w1Sentences: w1.length,
