@@ -8,6 +8,7 @@ import { createEspeakEngine } from './engines/espeak/engine.js';
 import { KeyStore } from './keys/store.js';
 import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './server/auth.js';
 import type { ServerContext } from './server/context.js';
+import { createMetrics } from './server/metrics.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
 import { createPipeline } from './synthesis/pipeline.js';
 import { spokenLength } from './synthesis/ssml/index.js';
@@ -27,6 +28,13 @@ export interface VoxwireOptions {
   readonly shutdownGraceMs?: number;
   readonly heartbeatMs?: number;
   readonly logger?: Logger;
+  /** A second port serving only /metrics, /health and /ready (0 = any free port); absent: none. */
+  readonly metricsPort?: number;
+  /**
+   * Listen before the engines are warm, so probes see /ready go from 503 to 200 (requests meanwhile wait in
+   * the engine's queue). Without it, startVoxwire resolves only once the engines are warm.
+   */
+  readonly listenBeforeWarm?: boolean;
 }
 
 export interface Voxwire {
@@ -35,15 +43,28 @@ export interface Voxwire {
   readonly url: string;
   /** ws://host:port/stream */
   readonly streamUrl: string;
+  /** Base URL of the metrics port, when one was asked for. */
+  readonly metricsUrl: string | undefined;
+  /** Settles when the engines are warm (rejects if they cannot start). */
+  readonly warm: Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwire> {
   const log = options.logger ?? pino({ level: 'silent' });
   const engine = createEspeakEngine(options.workers === undefined ? {} : { workers: options.workers });
-  await engine.ready();
+  const warm = engine.ready();
+  if (options.listenBeforeWarm !== true) {
+    try {
+      await warm;
+    } catch (error) {
+      await engine.close();
+      throw error;
+    }
+  }
   const pipeline = createPipeline(engine, (language, gender) => voiceForLanguage(language, gender));
-  const context: ServerContext = { pipeline, voices: { find: findVoice }, countText: spokenLength, log };
+  const metrics = createMetrics(engine.stats?.bind(engine));
+  const context: ServerContext = { pipeline, voices: { find: findVoice }, countText: spokenLength, log, metrics };
   let keyStore: KeyStore | undefined;
   try {
     keyStore = options.dataDir === undefined ? undefined : KeyStore.open(options.dataDir);
@@ -62,6 +83,8 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     limits: { perKey: options.perKeyConnections ?? 20, global: options.globalConnections ?? 200 },
     shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
     heartbeatMs: options.heartbeatMs ?? 30_000,
+    warmUp: warm,
+    ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
   };
   let server: RunningServer;
   try {
@@ -76,6 +99,8 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     engine,
     url: server.url,
     streamUrl: `${server.url.replace(/^http/, 'ws')}/stream`,
+    metricsUrl: server.metricsUrl,
+    warm,
     async close() {
       await server.close();
       keyStore?.close();

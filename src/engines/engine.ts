@@ -89,6 +89,18 @@ export interface Engine {
   synthesize(segment: EngineSegment, signal: AbortSignal): AsyncIterable<EngineChunk>;
   /** Stops all work and releases workers. */
   close(): Promise<void>;
+  /** Load right now, for metrics; engines without a pool may leave it out. */
+  stats?(): EngineStats;
+}
+
+/** A snapshot of an engine's load. */
+export interface EngineStats {
+  /** Workers running a segment. */
+  readonly busy: number;
+  /** Workers ready and waiting for a segment. */
+  readonly idle: number;
+  /** Segments waiting for a free worker. */
+  readonly queued: number;
 }
 
 /** Thrown by an engine when it cannot produce audio for a segment (crash, hang, bad voice). */

@@ -8,7 +8,7 @@
  * - Hang: a running job that produces nothing for `hangTimeoutMs` gets its worker terminated and replaced.
  */
 import { Worker } from 'node:worker_threads';
-import { EngineFailure } from './engine.js';
+import { EngineFailure, type EngineStats } from './engine.js';
 import type { HostMessage, JobMessage } from './worker-protocol.js';
 
 export interface WorkerPoolOptions {
@@ -121,6 +121,17 @@ export class WorkerPool<Request, Output> {
       this.dispatch();
     }
     return this.drain(job, signal);
+  }
+
+  stats(): EngineStats {
+    let busy = 0;
+    let idle = 0;
+    for (const slot of this.slots) {
+      if (slot.gone || !slot.ready) continue;
+      if (slot.job) busy += 1;
+      else idle += 1;
+    }
+    return { busy, idle, queued: this.queue.length };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 /** What the transport layer needs from the rest of the server, wired once at start-up. */
 import type { Logger } from 'pino';
+import type { ServerMetrics } from './metrics.js';
 import type { VoiceDirectory } from '../protocol/speech-job.js';
 import type { SynthesisPipeline } from '../synthesis/pipeline.js';
 
@@ -9,4 +10,6 @@ export interface ServerContext {
   /** Length of `data` as the text limits count it (characters, SSML tags not counted). */
   readonly countText: (data: string) => number;
   readonly log: Logger;
+  /** Where each request's end is recorded (and scraped from on /metrics). */
+  readonly metrics: ServerMetrics;
 }

@@ -12,6 +12,7 @@ import { authenticate, type KeyVerifier, type Principal } from './auth.js';
 import { ConnectionLimits, type LimitSettings } from './connection-limits.js';
 import type { ServerContext } from './context.js';
 import { createHttpRouter } from './http/router.js';
+import { createOpsRoutes } from './ops.js';
 import { StreamSession } from './stream-session.js';
 
 export interface ServerSettings {
@@ -22,12 +23,18 @@ export interface ServerSettings {
   readonly shutdownGraceMs: number;
   /** Interval of the server's pings; a socket that misses one whole interval is dropped. */
   readonly heartbeatMs: number;
+  /** A second port that serves only /metrics, /health and /ready (0 = any free port); absent: none. */
+  readonly metricsPort?: number;
+  /** Settles when the engines are warm; until then /ready answers 503. Absent: ready once listening. */
+  readonly warmUp?: Promise<unknown>;
 }
 
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly http: Server;
+  /** The metrics port's base URL, when one was asked for. */
+  readonly metricsUrl: string | undefined;
   /** Open WebSocket sessions. */
   readonly sessions: ReadonlySet<StreamSession>;
   /** Stops accepting, lets running requests finish within the grace period, then closes sockets with 1001. */
@@ -60,10 +67,23 @@ export async function startServer(
   const alive = new WeakMap<WebSocket, boolean>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: TRANSPORT_MAX_PAYLOAD, perMessageDeflate: false });
   let draining = false;
+  let warmth: 'warm' | 'warming up' | 'engine failed' = settings.warmUp === undefined ? 'warm' : 'warming up';
+  settings.warmUp?.then(
+    () => (warmth = 'warm'),
+    () => (warmth = 'engine failed'),
+  );
+  const ops = createOpsRoutes(context.metrics, () => (draining ? 'draining' : warmth === 'warm' ? undefined : warmth));
 
   const router = createHttpRouter({ context, verifier, limits });
   const handleHttp = httpHandler ?? router.handle;
-  const http = createServer((request, response) => handleHttp(request, response));
+  const http = createServer((request, response) => {
+    if (!ops.handle(request, response)) handleHttp(request, response);
+  });
+  context.metrics.watch({
+    openSockets: () => sessions.size,
+    queuedRequests: () => [...sessions].reduce((sum, session) => sum + session.queued, 0),
+    httpInFlight: () => router.inFlight,
+  });
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/stream' || draining) {
@@ -72,10 +92,10 @@ export async function startServer(
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       const auth = authenticate(verifier, request.headers, url);
-      if (!auth.ok) return refuse(ws, new VoxwireError('Unauthorized', auth.reason));
+      if (!auth.ok) return refuse(ws, new VoxwireError('Unauthorized', auth.reason), context);
       const release = limits.acquire(auth.principal, verifier.hasKeys());
       if (release === undefined) {
-        return refuse(ws, new VoxwireError('ConcurrencyLimitExceeded', 'Too many open connections for this key or server; retry later.'));
+        return refuse(ws, new VoxwireError('ConcurrencyLimitExceeded', 'Too many open connections for this key or server; retry later.'), context);
       }
       openSession(ws, auth.principal, release);
     });
@@ -106,12 +126,25 @@ export async function startServer(
   }, settings.heartbeatMs);
   heartbeat.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(settings.port, settings.host, () => resolve());
-  });
-  const port = (http.address() as AddressInfo).port;
+  const port = await listen(http, settings.port, settings.host);
   const hostForUrl = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  let metricsServer: Server | undefined;
+  let metricsUrl: string | undefined;
+  if (settings.metricsPort !== undefined) {
+    metricsServer = createServer((request, response) => {
+      if (!ops.handle(request, response)) {
+        response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        response.end('This port serves /metrics, /health and /ready.\n');
+      }
+    });
+    try {
+      metricsUrl = `http://${hostForUrl}:${await listen(metricsServer, settings.metricsPort, settings.host)}`;
+    } catch (error) {
+      clearInterval(heartbeat);
+      http.close();
+      throw error;
+    }
+  }
   context.log.info(
     { host: settings.host, port, auth: verifier.hasKeys() ? 'api keys' : 'none (loopback only)' },
     verifier.hasKeys() ? 'voxwire listening' : 'voxwire listening without API keys: loopback clients only',
@@ -131,12 +164,32 @@ export async function startServer(
     for (const ws of wss.clients) ws.terminate();
     http.closeAllConnections();
     await stopped;
+    // Last, so that probes on the metrics port see /ready go 503 for the whole drain.
+    if (metricsServer !== undefined) {
+      const server = metricsServer;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
   }
 
-  return { url: `http://${hostForUrl}:${port}`, port, http, sessions, close };
+  return { url: `http://${hostForUrl}:${port}`, port, http, metricsUrl, sessions, close };
 }
 
-function refuse(ws: WebSocket, error: VoxwireError): void {
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+function refuse(ws: WebSocket, error: VoxwireError, context: ServerContext): void {
+  context.metrics.error(error.errorName);
   ws.send(errorFrame(error));
   ws.close(error.closeCode ?? 1008, error.errorName);
 }

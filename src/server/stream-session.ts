@@ -10,6 +10,8 @@ import { VoxwireError, isVoxwireError } from '../protocol/errors.js';
 import { parseStreamFrame, RequestError, RequestIdCounter, type StreamRequest } from '../protocol/stream-request.js';
 import { resolveSpeech, type SpeechJob } from '../protocol/speech-job.js';
 import { renderAudio, type RenderedChunk } from '../synthesis/render.js';
+import { AudioSeconds } from './audio-seconds.js';
+import type { RequestRecord } from './metrics.js';
 import { Prefetcher } from './prefetch.js';
 import type { ServerContext } from './context.js';
 import type { Principal } from './auth.js';
@@ -25,7 +27,7 @@ const PREFETCH_CHUNKS = 8;
 
 type QueueEntry =
   | { readonly kind: 'speech'; readonly request: StreamRequest; readonly job: SpeechJob; readonly abort: AbortController; started?: Prefetcher<RenderedChunk> }
-  | { readonly kind: 'error'; readonly error: VoxwireError; readonly requestId: number | undefined };
+  | { readonly kind: 'error'; readonly error: VoxwireError; readonly requestId: number | undefined; readonly request?: StreamRequest };
 
 export class StreamSession {
   private readonly ids = new RequestIdCounter();
@@ -46,6 +48,11 @@ export class StreamSession {
   /** Requests accepted and not finished (the one being sent included). */
   get pending(): number {
     return this.queue.length + (this.current ? 1 : 0);
+  }
+
+  /** Requests accepted and waiting behind the one being answered. */
+  get queued(): number {
+    return this.queue.length;
   }
 
   /** Outgoing bytes queued in this socket and not yet written to the network. */
@@ -77,14 +84,14 @@ export class StreamSession {
       return;
     }
     if (this.waitingSpeech() >= MAX_QUEUED_REQUESTS) {
-      this.enqueue({ kind: 'error', error: new VoxwireError('QueueFull', `At most ${MAX_QUEUED_REQUESTS} requests may wait on one socket.`, { max_queued: MAX_QUEUED_REQUESTS }), requestId: request.requestId });
+      this.enqueue({ kind: 'error', error: new VoxwireError('QueueFull', `At most ${MAX_QUEUED_REQUESTS} requests may wait on one socket.`, { max_queued: MAX_QUEUED_REQUESTS }), requestId: request.requestId, request });
       return;
     }
     try {
       const job = resolveSpeech(request, this.context.voices, this.context.pipeline);
       this.enqueue({ kind: 'speech', request, job, abort: new AbortController() });
     } catch (error) {
-      this.enqueue({ kind: 'error', error: isVoxwireError(error) ? error : internalError(error), requestId: request.requestId });
+      this.enqueue({ kind: 'error', error: isVoxwireError(error) ? error : internalError(error), requestId: request.requestId, request });
     }
   }
 
@@ -106,8 +113,10 @@ export class StreamSession {
         const entry = this.queue.shift();
         if (entry === undefined) break;
         this.current = entry;
-        if (entry.kind === 'error') await this.send(errorFrame(entry.error, entry.requestId));
-        else await this.answer(entry);
+        if (entry.kind === 'error') {
+          await this.send(errorFrame(entry.error, entry.requestId));
+          this.finished(entry.requestId, entry.request, undefined, { endpoint: 'ws_stream', outcome: entry.error.errorName, audioSeconds: 0, elapsedSeconds: 0 });
+        } else await this.answer(entry);
         this.current = undefined;
       }
     } catch (error) {
@@ -124,6 +133,7 @@ export class StreamSession {
     const startedAt = performance.now();
     let firstAudioMs: number | undefined;
     let outcome = 'ok';
+    const audio = new AudioSeconds(request.audio, !request.noAudioHeader);
     const chunks = entry.started ?? this.start(entry);
     try {
       for await (const chunk of chunks) {
@@ -134,6 +144,7 @@ export class StreamSession {
         } else {
           await this.send(audioFrame(chunk.audio, chunk.alignment, request.audio.sampleRate, request.requestId));
         }
+        audio.add(chunk.audio);
         if (this.closed) return;
       }
       await this.send(audioEndFrame(request.requestId));
@@ -143,21 +154,34 @@ export class StreamSession {
       outcome = failure.errorName;
       await this.send(errorFrame(failure, request.requestId));
     } finally {
-      this.context.log.info(
-        {
-          request_id: request.requestId,
-          key: this.principal.name,
-          voice: request.voiceUuid,
-          chars: entry.job.characters,
-          format: request.audio.format,
-          sample_rate: request.audio.sampleRate,
-          first_audio_ms: firstAudioMs === undefined ? null : Math.round(firstAudioMs * 10) / 10,
-          duration_ms: Math.round(performance.now() - startedAt),
-          outcome: this.closed ? 'client_closed' : outcome,
-        },
-        'stream request',
-      );
+      this.finished(request.requestId, request, entry.job.characters, {
+        endpoint: 'ws_stream',
+        outcome: this.closed ? 'client_closed' : outcome,
+        ...(firstAudioMs === undefined ? {} : { firstAudioSeconds: firstAudioMs / 1000 }),
+        audioSeconds: audio.seconds,
+        elapsedSeconds: (performance.now() - startedAt) / 1000,
+      });
     }
+  }
+
+  /** A request's one log line and its metrics, whether it was answered, refused or abandoned. */
+  private finished(requestId: number | undefined, request: StreamRequest | undefined, chars: number | undefined, record: RequestRecord): void {
+    this.context.metrics.request(record);
+    this.context.log.info(
+      {
+        request_id: requestId ?? null,
+        key: this.principal.name,
+        voice: request?.voiceUuid ?? null,
+        chars: chars ?? null,
+        format: request?.audio.format ?? null,
+        sample_rate: request?.audio.sampleRate ?? null,
+        first_audio_ms: record.firstAudioSeconds === undefined ? null : Math.round(record.firstAudioSeconds * 10_000) / 10,
+        audio_seconds: Math.round(record.audioSeconds * 1000) / 1000,
+        duration_ms: Math.round(record.elapsedSeconds * 1000),
+        outcome: record.outcome,
+      },
+      'stream request',
+    );
   }
 
   /** Starts the next queued speech request early, so its audio is ready when the current one ends. */
@@ -187,6 +211,7 @@ export class StreamSession {
 
   /** An error that ends the connection: one error frame, then the close code of the catalogue. */
   private fail(error: VoxwireError): void {
+    this.context.metrics.error(error.errorName);
     if (this.socket.readyState === this.socket.OPEN) {
       this.socket.send(errorFrame(error));
       this.socket.close(error.closeCode ?? 1011, error.errorName);

@@ -54,5 +54,6 @@ export function createEspeakEngine(options: EspeakEngineOptions = {}): Engine {
     ready: () => pool.ready(),
     synthesize: (segment, signal) => pool.run(espeakJob(segment), signal),
     close: () => pool.close(),
+    stats: () => pool.stats(),
   };
 }

@@ -1,5 +1,6 @@
 /** What a route handler gets: the request, its response, who sent it, and a signal for a client that leaves. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SpeechFields } from '../../protocol/stream-request.js';
 import type { Principal } from '../auth.js';
 import type { ServerContext } from '../context.js';
 
@@ -13,6 +14,18 @@ export interface HttpExchange {
   /** Aborts when the client closes the connection before the response is complete. */
   readonly signal: AbortSignal;
   readonly context: ServerContext;
+  /** Filled by the handler as it learns about the request; the router logs and records it when the response ends. */
+  readonly report: RequestReport;
+}
+
+/** What the request line of the log and the metrics say about one HTTP request beyond its status. */
+export interface RequestReport {
+  fields?: SpeechFields;
+  /** Characters of spoken text (SSML tags not counted). */
+  chars?: number;
+  /** `performance.now()` when the first audio byte was written. */
+  firstAudioAt?: number;
+  audioSeconds: number;
 }
 
 export type RouteHandler = (exchange: HttpExchange) => Promise<void>;

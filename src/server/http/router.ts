@@ -2,12 +2,14 @@
  * The HTTP side of the server: routing, then auth and the connection limit for every route, then the
  * route's handler. Every response carries the security headers; every failure is the JSON error shape.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VoxwireError, isVoxwireError } from '../../protocol/errors.js';
 import { authenticate, type KeyVerifier } from '../auth.js';
 import type { ConnectionLimits } from '../connection-limits.js';
 import type { ServerContext } from '../context.js';
-import type { RouteHandler } from './exchange.js';
+import type { Endpoint } from '../metrics.js';
+import type { RequestReport, RouteHandler } from './exchange.js';
 import { applySecurityHeaders, routeFailure, sendError, type HttpFailure } from './responses.js';
 import { streamAudio } from './stream.js';
 import { synthesize } from './synthesize.js';
@@ -17,13 +19,14 @@ interface Route {
   readonly method: 'GET' | 'POST';
   readonly pattern: RegExp;
   readonly handler: RouteHandler;
+  readonly endpoint: Endpoint;
 }
 
 const ROUTES: readonly Route[] = [
-  { method: 'POST', pattern: /^\/synthesize\/?$/, handler: synthesize },
-  { method: 'POST', pattern: /^\/stream\/?$/, handler: streamAudio },
-  { method: 'GET', pattern: /^\/api\/v2\/voices\/?$/, handler: listVoicesRoute },
-  { method: 'GET', pattern: /^\/api\/v2\/voices\/(?<uuid>[^/]{1,100})\/?$/, handler: getVoiceRoute },
+  { method: 'POST', pattern: /^\/synthesize\/?$/, handler: synthesize, endpoint: 'http_synthesize' },
+  { method: 'POST', pattern: /^\/stream\/?$/, handler: streamAudio, endpoint: 'http_stream' },
+  { method: 'GET', pattern: /^\/api\/v2\/voices\/?$/, handler: listVoicesRoute, endpoint: 'http_voices' },
+  { method: 'GET', pattern: /^\/api\/v2\/voices\/(?<uuid>[^/]{1,100})\/?$/, handler: getVoiceRoute, endpoint: 'http_voices' },
 ];
 
 export interface HttpDependencies {
@@ -39,7 +42,15 @@ export interface HttpRouter {
   readonly inFlight: number;
 }
 
-type Match = { readonly handler: RouteHandler; readonly params: Record<string, string> } | { readonly failure: HttpFailure; readonly allow?: string };
+type Match = { readonly handler: RouteHandler; readonly params: Record<string, string>; readonly endpoint: Endpoint } | { readonly failure: HttpFailure; readonly allow?: string };
+
+/** One HTTP request as the router follows it, for its log line and metrics. */
+interface Tracked extends RequestReport {
+  endpoint: Endpoint;
+  key?: string;
+  /** The error answered (or, mid-stream, the reason the connection was cut). */
+  errorName?: string;
+}
 
 function match(method: string, pathname: string): Match {
   const allowed: string[] = [];
@@ -49,7 +60,7 @@ function match(method: string, pathname: string): Match {
     if (route.method === method || (route.method === 'GET' && method === 'HEAD')) {
       try {
         const params = Object.fromEntries(Object.entries(found.groups ?? {}).map(([name, value]) => [name, decodeURIComponent(value)]));
-        return { handler: route.handler, params };
+        return { handler: route.handler, params, endpoint: route.endpoint };
       } catch {
         break;
       }
@@ -63,51 +74,91 @@ function match(method: string, pathname: string): Match {
 export function createHttpRouter({ context, verifier, limits }: HttpDependencies): HttpRouter {
   let inFlight = 0;
 
-  async function serve(request: IncomingMessage, response: ServerResponse, url: URL, signal: AbortSignal): Promise<void> {
+  async function serve(request: IncomingMessage, response: ServerResponse, url: URL, signal: AbortSignal, tracked: Tracked): Promise<void> {
     const route = match(request.method ?? 'GET', url.pathname);
     if ('failure' in route) {
+      tracked.errorName = route.failure.errorName;
       await sendError(request, response, route.failure, route.allow === undefined ? {} : { Allow: route.allow });
       return;
     }
+    tracked.endpoint = route.endpoint;
     const auth = authenticate(verifier, request.headers, url);
     if (!auth.ok) {
+      tracked.errorName = 'Unauthorized';
       await sendError(request, response, new VoxwireError('Unauthorized', auth.reason), { 'WWW-Authenticate': 'Bearer' });
       return;
     }
+    tracked.key = auth.principal.name;
     const release = limits.acquire(auth.principal, verifier.hasKeys());
     if (release === undefined) {
+      tracked.errorName = 'ConcurrencyLimitExceeded';
       await sendError(request, response, new VoxwireError('ConcurrencyLimitExceeded', 'Too many requests in flight for this key or server; retry later.'), { 'Retry-After': '1' });
       return;
     }
     response.once('close', release);
-    await route.handler({ request, response, url, params: route.params, principal: auth.principal, signal, context });
+    await route.handler({ request, response, url, params: route.params, principal: auth.principal, signal, context, report: tracked });
   }
 
   function handle(request: IncomingMessage, response: ServerResponse): void {
     const startedAt = performance.now();
     const url = new URL(request.url ?? '/', 'http://localhost');
     const abort = new AbortController();
+    const requestId = randomUUID();
+    const tracked: Tracked = { endpoint: 'http_other', audioSeconds: 0 };
     inFlight += 1;
     applySecurityHeaders(response);
+    response.setHeader('X-Request-Id', requestId);
     response.once('close', () => {
       inFlight -= 1;
       if (!response.writableFinished) abort.abort();
-      context.log.info(
-        { method: request.method, path: url.pathname, status: response.statusCode, outcome: response.writableFinished ? 'ok' : 'client_closed', duration_ms: Math.round(performance.now() - startedAt) },
-        'http request',
-      );
+      finished(request, response, url, requestId, tracked, startedAt);
     });
-    serve(request, response, url, abort.signal).catch((error: unknown) => fail(request, response, error));
+    serve(request, response, url, abort.signal, tracked).catch((error: unknown) => fail(request, response, error, tracked));
   }
 
-  function fail(request: IncomingMessage, response: ServerResponse, error: unknown): void {
+  /** The request's one log line and its metrics, the same fields as a WebSocket request's. */
+  function finished(request: IncomingMessage, response: ServerResponse, url: URL, requestId: string, tracked: Tracked, startedAt: number): void {
+    const elapsedMs = performance.now() - startedAt;
+    const outcome = tracked.errorName ?? (response.writableFinished ? 'ok' : 'client_closed');
+    const firstAudioMs = tracked.firstAudioAt === undefined ? undefined : tracked.firstAudioAt - startedAt;
+    const streamed = tracked.endpoint === 'http_stream';
+    context.metrics.request({
+      endpoint: tracked.endpoint,
+      outcome,
+      ...(firstAudioMs === undefined || !streamed ? {} : { firstAudioSeconds: firstAudioMs / 1000 }),
+      audioSeconds: tracked.audioSeconds,
+      elapsedSeconds: elapsedMs / 1000,
+    });
+    const fields = tracked.fields;
+    context.log.info(
+      {
+        request_id: requestId,
+        method: request.method,
+        path: url.pathname,
+        status: response.statusCode,
+        key: tracked.key ?? null,
+        voice: fields?.voiceUuid ?? null,
+        chars: tracked.chars ?? null,
+        format: fields?.audio.format ?? null,
+        sample_rate: fields?.audio.sampleRate ?? null,
+        first_audio_ms: firstAudioMs === undefined ? null : Math.round(firstAudioMs * 10) / 10,
+        audio_seconds: Math.round(tracked.audioSeconds * 1000) / 1000,
+        duration_ms: Math.round(elapsedMs),
+        outcome,
+      },
+      'http request',
+    );
+  }
+
+  function fail(request: IncomingMessage, response: ServerResponse, error: unknown, tracked: Tracked): void {
     if (!isVoxwireError(error)) context.log.error({ err: error }, 'http request failed');
+    const failure = isVoxwireError(error) ? error : new VoxwireError('SynthesisFailure', 'The server failed on this request.');
+    tracked.errorName = failure.errorName;
     // Mid-stream, the status line is gone: cutting the connection tells the client the audio is incomplete.
     if (response.headersSent) {
       response.destroy();
       return;
     }
-    const failure = isVoxwireError(error) ? error : new VoxwireError('SynthesisFailure', 'The server failed on this request.');
     const closing = failure.errorName === 'MessageTooLarge' ? { Connection: 'close' } : {};
     sendError(request, response, failure, closing).catch(() => response.destroy());
   }

@@ -9,27 +9,37 @@ import { VoxwireError } from '../../protocol/errors.js';
 import { HTTP_TEXT_LIMIT, parseSpeechFields, type JsonObject } from '../../protocol/stream-request.js';
 import { resolveSpeech } from '../../protocol/speech-job.js';
 import { renderAudio } from '../../synthesis/render.js';
+import { AudioSeconds } from '../audio-seconds.js';
 import { alignmentCues } from './audio-file.js';
 import { readJsonBody } from './body.js';
 import { renderWhole } from './collect.js';
 import type { HttpExchange } from './exchange.js';
 
-export async function streamAudio({ request, response, context, signal }: HttpExchange): Promise<void> {
+export async function streamAudio({ request, response, context, signal, report }: HttpExchange): Promise<void> {
   const body = await readJsonBody(request);
   const fields = parseSpeechFields(body, HTTP_TEXT_LIMIT, context.countText);
+  report.fields = fields;
   const withTimestamps = wavEncodedTimestamps(body);
   if (withTimestamps && fields.audio.format !== 'wav') {
     throw new VoxwireError('InvalidRequest', '`wav_encoded_timestamps` needs `output_format` "wav".', { field: 'wav_encoded_timestamps', allowed: ['false'] });
   }
   const job = resolveSpeech(fields, context.voices, context.pipeline);
+  report.chars = job.characters;
   const contentType = fields.audio.format === 'wav' ? 'audio/wav' : 'audio/mpeg';
+  // The timestamped form writes its own header, apart from the audio chunks.
+  const sent = new AudioSeconds(fields.audio, !withTimestamps);
 
   if (withTimestamps) {
     const rendered = await renderWhole(context.pipeline, job, fields.audio, signal);
     if (rendered === undefined) return;
     response.writeHead(200, { 'Content-Type': contentType });
+    report.firstAudioAt = performance.now();
     await write(response, wavHeaderWithCues(fields.audio.sampleRate, fields.audio.precision, alignmentCues(rendered.alignment, fields.audio.sampleRate)));
-    for (const chunk of rendered.chunks) await write(response, chunk);
+    for (const chunk of rendered.chunks) {
+      await write(response, chunk);
+      sent.add(chunk);
+      report.audioSeconds = sent.seconds;
+    }
     response.end();
     return;
   }
@@ -40,7 +50,10 @@ export async function streamAudio({ request, response, context, signal }: HttpEx
     if (chunk.audio.length === 0) continue;
     // Headers wait for the first audio, so a failure before it can still be answered as a JSON error.
     if (!response.headersSent) response.writeHead(200, { 'Content-Type': contentType });
+    report.firstAudioAt ??= performance.now();
     await write(response, chunk.audio);
+    sent.add(chunk.audio);
+    report.audioSeconds = sent.seconds;
   }
   if (signal.aborted) return;
   if (!response.headersSent) response.writeHead(200, { 'Content-Type': contentType });

@@ -7,20 +7,23 @@ import { renderWhole } from './collect.js';
 import type { HttpExchange } from './exchange.js';
 import { sendJson } from './responses.js';
 
-export async function synthesize({ request, response, context, signal }: HttpExchange): Promise<void> {
+export async function synthesize({ request, response, context, signal, report }: HttpExchange): Promise<void> {
   const body = await readJsonBody(request);
   const fields = parseSpeechFields(body, HTTP_TEXT_LIMIT, context.countText);
+  report.fields = fields;
   const job = resolveSpeech(fields, context.voices, context.pipeline);
+  report.chars = job.characters;
   const rendered = await renderWhole(context.pipeline, job, fields.audio, signal);
   if (rendered === undefined) return;
   const audio = Buffer.concat(rendered.chunks, rendered.bytes);
   const file = fields.audio.format === 'wav' ? wavFile(fields.audio, audio) : audio;
   const title = body['title'];
+  report.audioSeconds = audioDuration(fields.audio, audio);
   await sendJson(request, response, 200, {
     success: true,
     audio_content: file.toString('base64'),
     audio_timestamps: rendered.alignment,
-    duration: audioDuration(fields.audio, audio),
+    duration: report.audioSeconds,
     synth_duration: Math.round(rendered.synthSeconds * 1000) / 1000,
     output_format: fields.audio.format,
     sample_rate: fields.audio.sampleRate,

@@ -1,0 +1,46 @@
+/**
+ * The operator's endpoints: `GET /metrics` (Prometheus text), `GET /health` (the process answers) and
+ * `GET /ready` (engines warmed and not draining). They need no API key, so they show counts and states only,
+ * never a key, a key name or request text.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerMetrics } from './metrics.js';
+import { applySecurityHeaders } from './http/responses.js';
+
+/** Why the server is not ready, or undefined when it is. */
+export type Readiness = () => 'warming up' | 'engine failed' | 'draining' | undefined;
+
+export interface OpsRoutes {
+  /** Answers the request when it is one of the operator's endpoints; returns false otherwise. */
+  handle(request: IncomingMessage, response: ServerResponse): boolean;
+}
+
+const OPS_PATHS = new Set(['/metrics', '/health', '/ready']);
+
+export function createOpsRoutes(metrics: ServerMetrics, readiness: Readiness): OpsRoutes {
+  function answer(response: ServerResponse, status: number, contentType: string, body: string): void {
+    response.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+    response.end(body);
+  }
+  const json = (response: ServerResponse, status: number, body: Record<string, string>): void =>
+    answer(response, status, 'application/json; charset=utf-8', JSON.stringify(body));
+
+  return {
+    handle(request, response) {
+      const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+      if (!OPS_PATHS.has(pathname) || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
+      applySecurityHeaders(response);
+      if (pathname === '/health') json(response, 200, { status: 'ok' });
+      else if (pathname === '/ready') {
+        const reason = readiness();
+        json(response, reason === undefined ? 200 : 503, reason === undefined ? { status: 'ready' } : { status: 'not ready', reason });
+      } else {
+        metrics.scrape().then(
+          ({ contentType, body }) => answer(response, 200, contentType, body),
+          () => json(response, 500, { status: 'metrics unavailable' }),
+        );
+      }
+      return true;
+    },
+  };
+}
