@@ -5,8 +5,8 @@
  * with the same number of workers, in one run; prints a table and writes latest.json and latest.md.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -121,7 +121,9 @@ function describe(label: string, level: ConcurrencyResult): void {
  * that other work on the machine weighs on both. The server runs in its own process; the engine here.
  */
 async function benchBoth(): Promise<{ server: BenchResults['server']; engine: BenchResults['engine'] }> {
-  const cpuProfileDir = args.profile ? join(outDir, 'profile') : undefined;
+  // Profiles are large and per run: they go to a temporary folder, never into the committed results.
+  const cpuProfileDir = args.profile ? mkdtempSync(join(tmpdir(), 'voxwire-profile-')) : undefined;
+  if (cpuProfileDir) log(`server CPU profiles will be written to ${cpuProfileDir} (summarize: tsx bench/profile-summary.ts FILE)`);
   const connections = Math.max(...IDLE_SOCKETS, ...w3Clients) + 100;
   const server = await ServerHandle.start({ workers, connections, ...(cpuProfileDir ? { cpuProfileDir } : {}) });
   log(`voxwire pid ${server.pid} at ${server.streamUrl}`);
