@@ -1,7 +1,7 @@
 /** `voxwire serve`: settings → logger → server, and a clean shutdown on SIGTERM/SIGINT. */
-import pino from 'pino';
 import { startVoxwire } from '../app.js';
 import { ConfigError, describeSettings, loadSettings, type Settings } from '../config/settings.js';
+import { createLogger, type LogFormat } from './log-output.js';
 
 export async function runServeCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -18,7 +18,7 @@ export async function runServeCommand(args: string[]): Promise<number> {
     }
     throw error;
   }
-  const log = pino({ level: settings.logLevel, base: { service: 'voxwire' } });
+  const log = createLogger(settings.logLevel, settings.logFormat as LogFormat);
   const voxwire = await startVoxwire({
     host: settings.host,
     port: settings.port,
@@ -30,17 +30,27 @@ export async function runServeCommand(args: string[]): Promise<number> {
     shutdownGraceMs: settings.shutdownGraceMs,
     heartbeatMs: settings.heartbeatMs,
     logger: log,
+    // Listening first lets probes watch /ready turn from 503 to 200 as the engines warm up.
+    listenBeforeWarm: true,
+    ...(settings.metricsPort === 0 ? {} : { metricsPort: settings.metricsPort }),
   });
-  log.info({ stream: voxwire.streamUrl, http: voxwire.url, workers: settings.workers }, 'ready');
-  await new Promise<void>((resolve) => {
+  const ended = new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'shutting down: finishing running requests');
-      resolve();
+      resolve(0);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    voxwire.warm.then(
+      () => log.info({ stream: voxwire.streamUrl, http: voxwire.url, metrics: voxwire.metricsUrl ?? `${voxwire.url}/metrics`, workers: settings.workers }, 'ready'),
+      (error: unknown) => {
+        log.fatal({ err: error }, 'the engine could not start');
+        resolve(1);
+      },
+    );
   });
+  const code = await ended;
   await voxwire.close();
   log.info('stopped');
-  return 0;
+  return code;
 }

@@ -37,6 +37,8 @@ export const SETTINGS = {
   shutdownGraceMs: setting({ kind: 'integer', flag: '--shutdown-grace-ms', env: 'VOXWIRE_SHUTDOWN_GRACE_MS', description: 'Time running requests get to finish on shutdown', fallback: () => 10000, min: 0, max: 600000 }),
   heartbeatMs: setting({ kind: 'integer', flag: '--heartbeat-ms', env: 'VOXWIRE_HEARTBEAT_MS', description: 'Ping interval; a client silent for a whole interval is dropped', fallback: () => 30000, min: 100, max: 3600000 }),
   logLevel: setting({ kind: 'string', flag: '--log-level', env: 'VOXWIRE_LOG_LEVEL', description: 'Log level', fallback: () => 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
+  logFormat: setting({ kind: 'string', flag: '--log-format', env: 'VOXWIRE_LOG_FORMAT', description: 'Log lines: json, pretty, or auto (pretty when stdout is a terminal)', fallback: () => 'auto', choices: ['auto', 'json', 'pretty'] }),
+  metricsPort: setting({ kind: 'integer', flag: '--metrics-port', env: 'VOXWIRE_METRICS_PORT', description: 'Second port serving only /metrics, /health and /ready (0 = none; they are on the main port anyway)', fallback: () => 0, min: 0, max: 65535 }),
   config: setting({ kind: 'string', flag: '--config', env: 'VOXWIRE_CONFIG', description: 'JSON config file with any of these settings (by name)', fallback: () => '' }),
 } as const;
 
