@@ -40,7 +40,7 @@ describe('GET /metrics after known traffic', () => {
     await server.close();
   });
 
-  it('moves the request, error, audio and latency series by exactly 3 WebSocket requests, 1 error and 1 /synthesize', async () => {
+  it('moves the request, error, audio and latency series by exactly 3 WebSocket requests, 1 error, 1 /synthesize and 1 HTTP /stream', async () => {
     const beforeScrape = await scrape(server.url);
 
     const client = await TestClient.connect(server.streamUrl, AUTH);
@@ -58,6 +58,8 @@ describe('GET /metrics after known traffic', () => {
     const synthesized = await send(server.url, '/synthesize', { headers: AUTH, body: { voice_uuid: DEFAULT_VOICE, data: 'One whole file over HTTP.', sample_rate: 16000, precision: 'PCM_16' } });
     assert.equal(synthesized.status, 200);
     const file = jsonOf(synthesized) as unknown as SynthesizeBody;
+    const streamed = await send(server.url, '/stream', { headers: AUTH, body: { voice_uuid: DEFAULT_VOICE, data: 'And one stream of MP3 over HTTP.', output_format: 'mp3', sample_rate: 22050 } });
+    assert.equal(streamed.status, 200);
 
     client.socket.close();
     await client.waitForClose();
@@ -72,6 +74,7 @@ describe('GET /metrics after known traffic', () => {
     assert.deepEqual(
       movedKeys(beforeScrape, afterScrape, 'voxwire_requests_total').map((key) => [key, moved(beforeScrape, afterScrape, key)]),
       [
+        ['voxwire_requests_total{endpoint="http_stream",outcome="ok"}', 1],
         ['voxwire_requests_total{endpoint="http_synthesize",outcome="ok"}', 1],
         ['voxwire_requests_total{endpoint="ws_stream",outcome="VoiceNotFound"}', 1],
         ['voxwire_requests_total{endpoint="ws_stream",outcome="ok"}', 3],
@@ -90,6 +93,9 @@ describe('GET /metrics after known traffic', () => {
     assert.ok(Math.abs(moved(beforeScrape, afterScrape, 'voxwire_audio_seconds_total{endpoint="ws_stream"}') - wsSeconds) < 1e-6);
     const fileSeconds = wavSeconds(Buffer.from(file.audio_content, 'base64'));
     assert.ok(Math.abs(moved(beforeScrape, afterScrape, 'voxwire_audio_seconds_total{endpoint="http_synthesize"}') - fileSeconds) < 1e-6);
+    const streamSeconds = splitFrames(streamed.raw).reduce((sum, frame) => sum + frame.samples / frame.sampleRate, 0);
+    assert.ok(streamSeconds > 1);
+    assert.ok(Math.abs(moved(beforeScrape, afterScrape, 'voxwire_audio_seconds_total{endpoint="http_stream"}') - streamSeconds) < 1e-6);
 
     // Time to first audio: three observations, for streamed answers only, in the buckets the logged values fall in.
     const streamLines = log.lines.filter((line) => line['msg'] === 'stream request');
@@ -98,6 +104,10 @@ describe('GET /metrics after known traffic', () => {
     assert.equal(firstAudio.length, 3);
     assert.equal(moved(beforeScrape, afterScrape, `${TTFA}_count{endpoint="ws_stream"}`), 3);
     assert.equal(afterScrape.get(`${TTFA}_count{endpoint="http_synthesize"}`), undefined, '/synthesize sends no first audio early');
+    const streamLine = log.lines.find((line) => line['msg'] === 'http request' && line['path'] === '/stream');
+    assert.ok(streamLine && typeof streamLine['first_audio_ms'] === 'number');
+    assert.equal(moved(beforeScrape, afterScrape, `${TTFA}_count{endpoint="http_stream"}`), 1);
+    assert.ok(Math.abs(moved(beforeScrape, afterScrape, `${TTFA}_sum{endpoint="http_stream"}`) - (streamLine['first_audio_ms'] as number) / 1000) < 1e-3);
     const ttfaBuckets = [...afterScrape.keys()].filter((key) => key.startsWith(`${TTFA}_bucket{endpoint="ws_stream"`));
     assert.ok(ttfaBuckets.length >= 10);
     for (const key of ttfaBuckets) {
