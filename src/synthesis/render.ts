@@ -5,6 +5,7 @@
  */
 import { createEncodedStream, type EncodedStream } from '../audio/encoded-stream.js';
 import type { AudioFormat } from '../audio/formats.js';
+import { MP3_START_DELAY_SAMPLES } from '../audio/mp3.js';
 import { emptyAlignment, type Alignment } from './alignment.js';
 import type { SynthesisPipeline, SynthesisRequest } from './pipeline.js';
 
@@ -26,10 +27,13 @@ export async function* renderAudio(
 ): AsyncGenerator<RenderedChunk, void, undefined> {
   const stream: EncodedStream = await createEncodedStream({ engineRate: pipeline.sampleRate, format: options.format, header: options.header });
   const outputRate = options.format.sampleRate;
+  // A decoder plays MP3 that many samples late and cannot trim it (no LAME tag is allowed), so the times say
+  // when the listener hears each sound.
+  const delaySamples = options.format.format === 'mp3' ? MP3_START_DELAY_SAMPLES : 0;
   try {
     for await (const chunk of pipeline.run(request)) {
       const audio = stream.push(chunk.samples);
-      const alignment = toOutputGrid(chunk.alignment, outputRate);
+      const alignment = toOutputGrid(chunk.alignment, outputRate, delaySamples);
       if (audio.length > 0 || alignment.graph_chars.length > 0 || alignment.phon_chars.length > 0) yield { audio, alignment };
     }
     if (request.signal.aborted) return;
@@ -44,9 +48,10 @@ export async function* renderAudio(
 /**
  * Floors every time onto the output sample grid: the resampled stream holds at least floor(n·out/in)
  * samples, so a floored time never lies past the end of the audio, and flooring keeps starts in order.
+ * `delaySamples` shifts every time by the encoder's fixed start delay (MP3).
  */
-function toOutputGrid(alignment: Alignment, outputRate: number): Alignment {
-  const snap = (seconds: number): number => Math.floor(seconds * outputRate + 1e-6) / outputRate;
+function toOutputGrid(alignment: Alignment, outputRate: number, delaySamples: number): Alignment {
+  const snap = (seconds: number): number => (Math.floor(seconds * outputRate + 1e-6) + delaySamples) / outputRate;
   const snapPair = ([start, end]: [number, number]): [number, number] => [snap(start), snap(end)];
   return {
     graph_chars: alignment.graph_chars,

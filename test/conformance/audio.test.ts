@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PRECISIONS, SAMPLE_RATES } from '../../src/audio/formats.js';
+import { MP3_START_DELAY_SAMPLES } from '../../src/audio/mp3.js';
 import { decodeMp3, splitFrames } from '../audio/mpeg.js';
 import { DEFAULT_VOICE, joinAudio, joinTimestamps, type JsonFrame } from './client.js';
 import { assertTimestampInvariants, parseSpeechWav, rms, sharedServerAndClient } from './server.js';
@@ -118,6 +119,18 @@ describe('mp3', () => {
     assert.equal(decoded.sampleRate, 44100);
     assert.ok(decoded.samples.length / 44100 > 1.5, 'three utterances of audio');
     assert.ok(rms(decoded.samples) > 0.02);
+  });
+
+  it('timestamps count the decoder start delay and lie within the decoded audio', async () => {
+    const text = 'Timestamps for an mp3 stream.';
+    const { frames } = await request({ data: text, output_format: 'mp3', sample_rate: 22050 });
+    const decoded = await decodeMp3(joinAudio(frames));
+    const stamps = joinTimestamps(frames);
+    assertTimestampInvariants(stamps, text, decoded.samples.length / decoded.sampleRate);
+    assert.ok(stamps.graph_times[0]![0] >= MP3_START_DELAY_SAMPLES / 22050 - 1e-9, 'the first sound starts after the decoder delay');
+    // The first loud sample of the decoded audio comes at or after the first phoneme's start.
+    const firstLoud = decoded.samples.findIndex((sample) => Math.abs(sample) > 0.05) / 22050;
+    assert.ok(firstLoud >= stamps.phon_times[0]![0] - 0.01, `sound at ${firstLoud} s before its timestamp ${stamps.phon_times[0]![0]} s`);
   });
 });
 
