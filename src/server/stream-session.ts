@@ -194,7 +194,7 @@ export class StreamSession {
     const { request, job, abort } = entry;
     const rendered = renderAudio(
       this.context.pipeline,
-      { plan: job.plan, voice: job.voice, signal: abort.signal },
+      { plan: job.plan, voice: job.voice, signal: abort.signal, timestamps: !request.binaryResponse },
       { format: request.audio, header: request.noAudioHeader ? 'none' : 'streaming' },
     );
     return new Prefetcher(rendered, PREFETCH_CHUNKS);

@@ -28,6 +28,11 @@ export interface SynthesisRequest {
   readonly plan: SynthesisPlan;
   readonly voice: PipelineVoice;
   readonly signal: AbortSignal;
+  /**
+   * False when the client will not receive timestamps (binary frames, a plain HTTP stream): audio then never
+   * waits for a timestamp to become final, and chunks carry empty alignments. Default true.
+   */
+  readonly timestamps?: boolean;
 }
 
 type Step =
@@ -100,17 +105,17 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
     const shaper = new ChunkShaper(rate);
     for (const step of prepared.steps) {
       if (request.signal.aborted) return;
-      const aligner = new SegmentAligner(step.written, step.kind === 'engine' && step.followsWords, shaper.received);
-      shaper.addAligner(aligner);
+      const aligner = request.timestamps === false ? undefined : new SegmentAligner(step.written, step.kind === 'engine' && step.followsWords, shaper.received);
+      if (aligner) shaper.addAligner(aligner);
       if (step.kind === 'silence') {
         const silence = new Int16Array(step.samples);
-        aligner.add({ samples: silence, words: [], phonemes: [] });
-        aligner.finish();
+        aligner?.add({ samples: silence, words: [], phonemes: [] });
+        aligner?.finish();
         shaper.addSamples(silence);
       } else {
         try {
           for await (const chunk of engine.synthesize(step.segment, request.signal)) {
-            aligner.add(chunk);
+            aligner?.add(chunk);
             shaper.addSamples(chunk.samples);
             yield* shaper.ready();
           }
@@ -119,7 +124,7 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
           throw error;
         }
         if (request.signal.aborted) return;
-        aligner.finish();
+        aligner?.finish();
       }
       yield* shaper.ready();
     }
