@@ -11,8 +11,7 @@ import type { ServerContext } from './server/context.js';
 import { createMetrics } from './server/metrics.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
 import { createPipeline } from './synthesis/pipeline.js';
-import { spokenLength } from './synthesis/ssml/index.js';
-import { findVoice, voiceForLanguage } from './voices/catalogue.js';
+import { VOICE_DIRECTORY, voiceForLanguage } from './voices/catalogue.js';
 
 export interface VoxwireOptions {
   readonly host?: string;
@@ -64,7 +63,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   }
   const pipeline = createPipeline(engine, (language, gender) => voiceForLanguage(language, gender));
   const metrics = createMetrics(engine.stats?.bind(engine));
-  const context: ServerContext = { pipeline, voices: { find: findVoice }, countText: spokenLength, log, metrics };
+  const context: ServerContext = { pipeline, voices: VOICE_DIRECTORY, log, metrics };
   let keyStore: KeyStore | undefined;
   try {
     keyStore = options.dataDir === undefined ? undefined : KeyStore.open(options.dataDir);

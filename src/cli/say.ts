@@ -9,8 +9,7 @@ import { parseSpeechFields } from '../protocol/stream-request.js';
 import { renderWhole } from '../server/http/collect.js';
 import { wavFile } from '../server/http/audio-file.js';
 import { createPipeline } from '../synthesis/pipeline.js';
-import { spokenLength } from '../synthesis/ssml/index.js';
-import { DEFAULT_VOICE, findVoice, listVoices, voiceForLanguage } from '../voices/catalogue.js';
+import { DEFAULT_VOICE, findVoice, listVoices, VOICE_DIRECTORY, voiceForLanguage } from '../voices/catalogue.js';
 
 const HELP = `Usage: voxwire say [TEXT] -o FILE [options]
   TEXT                     text or <speak>SSML</speak>; omit it (or give -) to read standard input
@@ -60,12 +59,15 @@ export async function runSayCommand(args: string[]): Promise<number> {
   try {
     await engine.ready();
     const pipeline = createPipeline(engine, voiceForLanguage);
-    const fields = parseSpeechFields(
-      { voice_uuid: voice.uuid, data: text.trim(), output_format: format, sample_rate: isSampleRate(sampleRate) ? sampleRate : values['sample-rate'], precision: values.precision ?? 'PCM_16' },
-      Number.MAX_SAFE_INTEGER,
-      spokenLength,
-    );
-    const job = resolveSpeech(fields, { find: findVoice }, pipeline);
+    const fields = parseSpeechFields({
+      voice_uuid: voice.uuid,
+      data: text.trim(),
+      output_format: format,
+      sample_rate: isSampleRate(sampleRate) ? sampleRate : values['sample-rate'],
+      precision: values.precision ?? 'PCM_16',
+    });
+    // No text limit here: the limits protect a shared server, and `say` is one user's own process.
+    const job = resolveSpeech(fields, Number.POSITIVE_INFINITY, VOICE_DIRECTORY, pipeline);
     const progress = showProgress(job.characters);
     const rendered = await renderWhole(pipeline, job, fields.audio, new AbortController().signal, progress);
     if (rendered === undefined) throw new Error('synthesis was interrupted');

@@ -3,13 +3,15 @@
  * SSML). Everything that can be refused is refused here, before any audio is made.
  */
 import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline } from '../synthesis/pipeline.js';
-import type { SynthesisPlan } from '../synthesis/plan.js';
+import { writtenLength, type SynthesisPlan } from '../synthesis/plan.js';
 import { isSsml, planFromSsml, planFromText } from '../synthesis/ssml/index.js';
 import { VoxwireError } from './errors.js';
 import type { SpeechFields } from './stream-request.js';
 
 export interface VoiceDirectory {
   find(uuid: string): PipelineVoice | undefined;
+  /** Whether some voice speaks a language (for SSML language switches). */
+  speaks(language: string): boolean;
 }
 
 export interface SpeechJob {
@@ -20,16 +22,21 @@ export interface SpeechJob {
   readonly characters: number;
 }
 
-export function resolveSpeech(fields: SpeechFields, voices: VoiceDirectory, pipeline: SynthesisPipeline): SpeechJob {
+/** Parses `data`, checks its length against `textLimit` (tags not counted) and finds the voice. */
+export function resolveSpeech(fields: SpeechFields, textLimit: number, voices: VoiceDirectory, pipeline: SynthesisPipeline): SpeechJob {
+  const plan = isSsml(fields.data) ? planFromSsml(fields.data, {}, (language) => voices.speaks(language)) : planFromText(fields.data);
+  const characters = writtenLength(plan);
+  if (characters > textLimit) {
+    throw new VoxwireError('TextTooLong', `\`data\` has ${characters} characters (not counting tags); the limit is ${textLimit}.`, {
+      length: characters,
+      max_length: textLimit,
+    });
+  }
   const voice = voices.find(fields.voiceUuid);
   if (voice === undefined) {
     throw new VoxwireError('VoiceNotFound', `No voice has the uuid "${fields.voiceUuid}"; GET /api/v2/voices lists them.`, {
       voice_uuid: fields.voiceUuid,
     });
   }
-  const plan = isSsml(fields.data) ? planFromSsml(fields.data) : planFromText(fields.data);
-  const prepared = pipeline.prepare(plan, voice);
-  let characters = 0;
-  for (const item of plan.items) if (item.kind !== 'mark') characters += item.written.length;
-  return { voice, plan, prepared, characters };
+  return { voice, plan, prepared: pipeline.prepare(plan, voice), characters };
 }

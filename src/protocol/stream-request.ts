@@ -50,7 +50,7 @@ export class RequestIdCounter {
 }
 
 /** Parses the text of a WebSocket frame. Throws RequestError. */
-export function parseStreamFrame(text: string, ids: RequestIdCounter, countText: (data: string) => number): StreamRequest {
+export function parseStreamFrame(text: string, ids: RequestIdCounter): StreamRequest {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -60,7 +60,7 @@ export function parseStreamFrame(text: string, ids: RequestIdCounter, countText:
   if (!isJsonObject(value)) throw new RequestError(badJson('The frame must be a JSON object.'), undefined);
   const requestId = resolveRequestId(value, ids);
   try {
-    const fields = parseSpeechFields(value, WEBSOCKET_TEXT_LIMIT, countText);
+    const fields = parseSpeechFields(value);
     return {
       ...fields,
       requestId,
@@ -84,8 +84,11 @@ function resolveRequestId(value: JsonObject, ids: RequestIdCounter): number {
   );
 }
 
-/** Validates the fields shared by /stream (WebSocket and HTTP) and /synthesize. */
-export function parseSpeechFields(value: JsonObject, textLimit: number, countText: (data: string) => number): SpeechFields {
+/**
+ * Validates the fields shared by /stream (WebSocket and HTTP) and /synthesize. The length of `data` is
+ * checked once it is parsed into a plan (resolveSpeech), since SSML tags do not count.
+ */
+export function parseSpeechFields(value: JsonObject): SpeechFields {
   const data = value['data'];
   if (data === undefined || data === null || data === '') {
     throw badJson('`data` is missing or empty: send {"voice_uuid": "…", "data": "text or <speak>SSML</speak>"}.');
@@ -100,13 +103,6 @@ export function parseSpeechFields(value: JsonObject, textLimit: number, countTex
   const sampleRate = optionalEnum<SampleRate>(value, 'sample_rate', SAMPLE_RATES, 48000);
   // The contract: precision is for wav only and ignored for mp3, so an mp3 request is not refused for it.
   const precision = format === 'mp3' ? 'PCM_16' : optionalEnum<Precision>(value, 'precision', PRECISIONS, 'PCM_32');
-  const length = countText(data);
-  if (length > textLimit) {
-    throw new VoxwireError('TextTooLong', `\`data\` has ${length} characters (not counting tags); the limit is ${textLimit}.`, {
-      length,
-      max_length: textLimit,
-    });
-  }
   return { voiceUuid, data, audio: { format, sampleRate, precision } };
 }
 

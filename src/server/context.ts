@@ -7,8 +7,6 @@ import type { SynthesisPipeline } from '../synthesis/pipeline.js';
 export interface ServerContext {
   readonly pipeline: SynthesisPipeline;
   readonly voices: VoiceDirectory;
-  /** Length of `data` as the text limits count it (characters, SSML tags not counted). */
-  readonly countText: (data: string) => number;
   readonly log: Logger;
   /** Where each request's end is recorded (and scraped from on /metrics). */
   readonly metrics: ServerMetrics;

@@ -7,7 +7,7 @@
 import type { WebSocket } from 'ws';
 import { errorFrame, audioEndFrame, audioFrame } from '../protocol/frames.js';
 import { VoxwireError, isVoxwireError } from '../protocol/errors.js';
-import { parseStreamFrame, RequestError, RequestIdCounter, type StreamRequest } from '../protocol/stream-request.js';
+import { parseStreamFrame, RequestError, RequestIdCounter, WEBSOCKET_TEXT_LIMIT, type StreamRequest } from '../protocol/stream-request.js';
 import { resolveSpeech, type SpeechJob } from '../protocol/speech-job.js';
 import { renderAudio, type RenderedChunk } from '../synthesis/render.js';
 import { AudioSeconds } from './audio-seconds.js';
@@ -77,7 +77,7 @@ export class StreamSession {
     }
     let request: StreamRequest;
     try {
-      request = parseStreamFrame(data.toString('utf8'), this.ids, this.context.countText);
+      request = parseStreamFrame(data.toString('utf8'), this.ids);
     } catch (error) {
       if (error instanceof RequestError) this.enqueue({ kind: 'error', error: error.error, requestId: error.requestId });
       else this.enqueue({ kind: 'error', error: internalError(error), requestId: undefined });
@@ -88,7 +88,7 @@ export class StreamSession {
       return;
     }
     try {
-      const job = resolveSpeech(request, this.context.voices, this.context.pipeline);
+      const job = resolveSpeech(request, WEBSOCKET_TEXT_LIMIT, this.context.voices, this.context.pipeline);
       this.enqueue({ kind: 'speech', request, job, abort: new AbortController() });
     } catch (error) {
       this.enqueue({ kind: 'error', error: isVoxwireError(error) ? error : internalError(error), requestId: request.requestId, request });

@@ -125,3 +125,9 @@ export function catalogueLanguages(): readonly string[] {
   const tags = VOICES.flatMap((voice) => [voice.language.toLowerCase(), primaryOf(voice.language)]);
   return [...new Set(tags)];
 }
+
+/** The catalogue as the protocol layer asks of it. */
+export const VOICE_DIRECTORY = Object.freeze({
+  find: findVoice,
+  speaks: (language: string): boolean => voiceForLanguage(language) !== undefined,
+});

@@ -161,6 +161,12 @@ describe('the error catalogue', () => {
     assert.ok((params['line'] as number) >= 2);
   });
 
+  it('InvalidSSML at the element that switches to a language no voice speaks', async () => {
+    const error = await askError({ voice_uuid: voice, data: '<speak>Hello\n<lang xml:lang="tlh">Qapla</lang></speak>', request_id: 11 });
+    assert.equal(error['error_name'], 'InvalidSSML');
+    assert.deepEqual([(error['error_params'] as Record<string, unknown>)['line'], (error['error_params'] as Record<string, unknown>)['column']], [2, 1]);
+  });
+
   it('VoiceNotFound (404) for an unknown voice_uuid', async () => {
     const error = await askError({ voice_uuid: '00000000-0000-0000-0000-000000000000', data: 'Hi.', request_id: 10 });
     assert.equal(error['error_name'], 'VoiceNotFound');

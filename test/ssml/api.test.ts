@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NEUTRAL_PROSODY } from '../../src/engines/engine.js';
-import { isSsml, planFromText, spokenLength } from '../../src/synthesis/ssml/index.js';
+import { isVoxwireError } from '../../src/protocol/errors.js';
+import { writtenLength } from '../../src/synthesis/plan.js';
+import { isSsml, planFromSsml, planFromText } from '../../src/synthesis/ssml/index.js';
 import { plan, speech, writtenOf } from './helpers.js';
 
 describe('isSsml', () => {
@@ -48,17 +50,23 @@ describe('written text and whitespace', () => {
   });
 });
 
-describe('spokenLength', () => {
+describe('writtenLength', () => {
   it('plain text counts code points', () => {
-    assert.equal(spokenLength('héllo 😀'), 7);
-    assert.equal(spokenLength('<b>not ssml</b>'), 15);
+    assert.equal(writtenLength(planFromText('héllo 😀')), 7);
+    assert.equal(writtenLength(planFromText('<b>not ssml</b>')), 15);
   });
-  it('SSML counts the written text: tags removed, entities decoded', () => {
-    assert.equal(spokenLength('<speak>a &amp; <break time="1s"/><sub alias="a long alias">b</sub> &#x1F600;</speak>'), 7);
+  it('SSML counts the written text: tags removed, entities decoded, aliases not counted', () => {
+    assert.equal(writtenLength(planFromSsml('<speak>a &amp; <break time="1s"/><sub alias="a long alias">b</sub> &#x1F600;</speak>')), 7);
   });
-  it('falls back to characters outside tags when SSML does not parse, without throwing', () => {
-    assert.equal(spokenLength('<speak>abc &bogus; <unknown>de</unknown>'), 14);
-    assert.equal(spokenLength(`<speak>${'<s>'.repeat(10_000)}`), 0);
-    assert.equal(spokenLength(`<speak>${'x'.repeat(200_000)}`), 200_000);
+});
+
+describe('language switches', () => {
+  it('are refused at their line and column when no voice speaks the language', () => {
+    const speaks = (language: string): boolean => language.startsWith('en') || language.startsWith('de');
+    assert.equal(planFromSsml('<speak>Hi <lang xml:lang="de-DE">hallo</lang></speak>', {}, speaks).items.length, 2);
+    assert.throws(
+      () => planFromSsml('<speak>Hi\n  <lang xml:lang="tlh">Qapla</lang></speak>', {}, speaks),
+      (error: unknown) => isVoxwireError(error) && error.errorName === 'InvalidSSML' && error.params['line'] === 2 && error.params['column'] === 3,
+    );
   });
 });

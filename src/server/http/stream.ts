@@ -17,13 +17,13 @@ import type { HttpExchange } from './exchange.js';
 
 export async function streamAudio({ request, response, context, signal, report }: HttpExchange): Promise<void> {
   const body = await readJsonBody(request);
-  const fields = parseSpeechFields(body, HTTP_TEXT_LIMIT, context.countText);
+  const fields = parseSpeechFields(body);
   report.fields = fields;
   const withTimestamps = wavEncodedTimestamps(body);
   if (withTimestamps && fields.audio.format !== 'wav') {
     throw new VoxwireError('InvalidRequest', '`wav_encoded_timestamps` needs `output_format` "wav".', { field: 'wav_encoded_timestamps', allowed: ['false'] });
   }
-  const job = resolveSpeech(fields, context.voices, context.pipeline);
+  const job = resolveSpeech(fields, HTTP_TEXT_LIMIT, context.voices, context.pipeline);
   report.chars = job.characters;
   const contentType = fields.audio.format === 'wav' ? 'audio/wav' : 'audio/mpeg';
   // The timestamped form writes its own header, apart from the audio chunks.

@@ -9,9 +9,9 @@ import { sendJson } from './responses.js';
 
 export async function synthesize({ request, response, context, signal, report }: HttpExchange): Promise<void> {
   const body = await readJsonBody(request);
-  const fields = parseSpeechFields(body, HTTP_TEXT_LIMIT, context.countText);
+  const fields = parseSpeechFields(body);
   report.fields = fields;
-  const job = resolveSpeech(fields, context.voices, context.pipeline);
+  const job = resolveSpeech(fields, HTTP_TEXT_LIMIT, context.voices, context.pipeline);
   report.chars = job.characters;
   const rendered = await renderWhole(context.pipeline, job, fields.audio, signal);
   if (rendered === undefined) return;

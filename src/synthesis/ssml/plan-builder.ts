@@ -50,6 +50,8 @@ const ALLOWED_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
 interface Context {
   readonly prosody: Prosody;
   readonly language: string | undefined;
+  /** Whether a voice speaks a language, so an unspeakable <lang> is refused at its own line and column. */
+  readonly speaks: (language: string) => boolean;
 }
 
 /** A speech item under construction; `mergeable` is false for items whose written text has its own span. */
@@ -228,7 +230,10 @@ function walkChildren(nodes: readonly SsmlNode[], context: Context, builder: Pla
 
 function languageContext(element: SsmlElement, context: Context): Context {
   const lang = element.attributes['xml:lang'];
-  return lang === undefined ? context : { ...context, language: languageTag(lang, element) };
+  if (lang === undefined) return context;
+  const language = languageTag(lang, element);
+  if (!context.speaks(language)) throw invalidSsml(`<${element.name} xml:lang="${lang}">: no voice speaks this language`, element.at);
+  return { ...context, language };
 }
 
 function walkElement(element: SsmlElement, context: Context, builder: PlanBuilder): void {
@@ -304,7 +309,7 @@ function seedOf(root: SsmlElement): number | undefined {
 }
 
 /** Builds the plan of a parsed document whose root must be <speak>. */
-export function buildPlan(root: SsmlElement): SynthesisPlan {
+export function buildPlan(root: SsmlElement, speaks: (language: string) => boolean = () => true): SynthesisPlan {
   if (root.name !== 'speak') throw invalidSsml(`the root element must be <speak>, not <${root.name}>`, root.at);
   checkAttributes(root);
   numberAttribute(root, 'temperature');
@@ -314,6 +319,7 @@ export function buildPlan(root: SsmlElement): SynthesisPlan {
   const context = languageContext(root, {
     prosody: prompt === undefined ? NEUTRAL_PROSODY : promptProsody(prompt, root.at),
     language: undefined,
+    speaks,
   });
   const builder = new PlanBuilder();
   walkChildren(root.children, context, builder);
