@@ -3,7 +3,7 @@
  * 0xFFFFFFFF), plain or carrying the alignment as `cue ` points with `LIST`/`adtl`/`ltxt` labels
  * (protocol.md section 3, the layout `@resemble/node`'s StreamDecoder reads).
  */
-import { bytesPerSample, type Precision } from './formats.js';
+import { bytesPerSample, type AudioFormat, type Precision } from './formats.js';
 
 /** One labelled region of the audio; ids are assigned in order, starting at 1. */
 export interface WavCue {
@@ -98,4 +98,17 @@ function checkedUint32(value: number, field: string): number {
     throw new RangeError(`WavCue.${field} must be an integer sample count, got ${value}`);
   }
   return value;
+}
+
+const RIFF_SIZE_OFFSET = 4;
+const DATA_SIZE_OFFSET = 40;
+/** Bytes of the 44-byte header that the RIFF size counts (everything after the RIFF size field). */
+const RIFF_SIZE_BASE = 36;
+
+/** A complete WAV: the 44-byte header with the real RIFF and data sizes, then the samples. */
+export function wavFile(format: AudioFormat, data: Uint8Array): Buffer {
+  const header = streamingWavHeader(format.sampleRate, format.precision);
+  header.writeUInt32LE(RIFF_SIZE_BASE + data.length, RIFF_SIZE_OFFSET);
+  header.writeUInt32LE(data.length, DATA_SIZE_OFFSET);
+  return Buffer.concat([header, data]);
 }

@@ -6,8 +6,8 @@ import { createEspeakEngine } from '../engines/espeak/engine.js';
 import { VoxwireError } from '../protocol/errors.js';
 import { resolveSpeech } from '../protocol/speech-job.js';
 import { parseSpeechFields } from '../protocol/stream-request.js';
-import { renderWhole } from '../server/http/collect.js';
-import { wavFile } from '../server/http/audio-file.js';
+import { renderWhole } from '../synthesis/render.js';
+import { wavFile } from '../audio/wav.js';
 import { createPipeline } from '../synthesis/pipeline.js';
 import { DEFAULT_VOICE, findVoice, listVoices, VOICE_DIRECTORY, voiceForLanguage } from '../voices/catalogue.js';
 

@@ -10,7 +10,7 @@ import { VoxwireError, isVoxwireError } from '../protocol/errors.js';
 import { parseStreamFrame, RequestError, RequestIdCounter, WEBSOCKET_TEXT_LIMIT, type StreamRequest } from '../protocol/stream-request.js';
 import { resolveSpeech, type SpeechJob } from '../protocol/speech-job.js';
 import { renderAudio, type RenderedChunk } from '../synthesis/render.js';
-import { AudioSeconds } from './audio-seconds.js';
+import { AudioSeconds } from '../audio/duration.js';
 import type { RequestRecord } from './metrics.js';
 import { Prefetcher } from './prefetch.js';
 import type { ServerContext } from './context.js';

@@ -7,7 +7,8 @@ import { createEncodedStream, type EncodedStream } from '../audio/encoded-stream
 import type { AudioFormat } from '../audio/formats.js';
 import { MP3_START_DELAY_SAMPLES } from '../audio/mp3.js';
 import { emptyAlignment, type Alignment } from './alignment.js';
-import type { SynthesisPipeline, SynthesisRequest } from './pipeline.js';
+import type { PipelineVoice, SynthesisPipeline, SynthesisRequest } from './pipeline.js';
+import type { SynthesisPlan } from './plan.js';
 
 export interface RenderedChunk {
   readonly audio: Uint8Array;
@@ -43,6 +44,45 @@ export async function* renderAudio(
     // A cancelled or failed request never reaches finish(): its wasm memory must still be released.
     stream.dispose();
   }
+}
+
+/**
+ * Renders a whole request before anything is sent: for /synthesize, for the timestamped /stream whose header
+ * must carry the complete alignment, and for `voxwire say`.
+ */
+export interface RenderedRequest {
+  /** Encoded audio without any header: WAV sample data or whole MP3 frames. */
+  readonly chunks: readonly Uint8Array[];
+  readonly bytes: number;
+  readonly alignment: Alignment;
+  /** Wall-clock seconds the rendering took. */
+  readonly synthSeconds: number;
+}
+
+/** Renders `job` completely; resolves undefined when `signal` aborts (the client went away). */
+export async function renderWhole(
+  pipeline: SynthesisPipeline,
+  job: { readonly plan: SynthesisPlan; readonly voice: PipelineVoice },
+  format: AudioFormat,
+  signal: AbortSignal,
+  onProgress?: (graphemesDone: number) => void,
+): Promise<RenderedRequest | undefined> {
+  const startedAt = performance.now();
+  const chunks: Uint8Array[] = [];
+  const alignment = emptyAlignment();
+  let bytes = 0;
+  for await (const chunk of renderAudio(pipeline, { plan: job.plan, voice: job.voice, signal }, { format, header: 'none' })) {
+    if (signal.aborted) return undefined;
+    if (chunk.audio.length > 0) chunks.push(chunk.audio);
+    bytes += chunk.audio.length;
+    alignment.graph_chars.push(...chunk.alignment.graph_chars);
+    alignment.graph_times.push(...chunk.alignment.graph_times);
+    alignment.phon_chars.push(...chunk.alignment.phon_chars);
+    alignment.phon_times.push(...chunk.alignment.phon_times);
+    onProgress?.(alignment.graph_chars.length);
+  }
+  if (signal.aborted) return undefined;
+  return { chunks, bytes, alignment, synthSeconds: (performance.now() - startedAt) / 1000 };
 }
 
 /**

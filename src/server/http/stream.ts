@@ -8,11 +8,10 @@ import { wavHeaderWithCues } from '../../audio/wav.js';
 import { VoxwireError } from '../../protocol/errors.js';
 import { HTTP_TEXT_LIMIT, parseSpeechFields, type JsonObject } from '../../protocol/stream-request.js';
 import { resolveSpeech } from '../../protocol/speech-job.js';
-import { renderAudio } from '../../synthesis/render.js';
-import { AudioSeconds } from '../audio-seconds.js';
+import { renderAudio, renderWhole } from '../../synthesis/render.js';
+import { AudioSeconds } from '../../audio/duration.js';
 import { alignmentCues } from './audio-file.js';
 import { readJsonBody } from './body.js';
-import { renderWhole } from './collect.js';
 import type { HttpExchange } from './exchange.js';
 
 export async function streamAudio({ request, response, context, signal, report }: HttpExchange): Promise<void> {

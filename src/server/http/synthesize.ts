@@ -1,9 +1,10 @@
 /** `POST /synthesize` (protocol.md section 2): the whole file, base64, with its timestamps and durations. */
 import { HTTP_TEXT_LIMIT, parseSpeechFields } from '../../protocol/stream-request.js';
 import { resolveSpeech } from '../../protocol/speech-job.js';
-import { audioDuration, wavFile } from './audio-file.js';
+import { audioDuration } from '../../audio/duration.js';
+import { wavFile } from '../../audio/wav.js';
 import { readJsonBody } from './body.js';
-import { renderWhole } from './collect.js';
+import { renderWhole } from '../../synthesis/render.js';
 import type { HttpExchange } from './exchange.js';
 import { sendJson } from './responses.js';
 
