@@ -24,6 +24,11 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 export const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
 /** Rendered chunks the next request may synthesize ahead (about 2 s of audio). */
 const PREFETCH_CHUNKS = 8;
+/**
+ * Answers (errors included) one socket may hold before the server stops reading from it, so a client that
+ * sends faster than it reads is slowed by TCP instead of growing the queue without bound.
+ */
+export const MAX_HELD_ANSWERS = 1024;
 
 type QueueEntry =
   | { readonly kind: 'speech'; readonly request: StreamRequest; readonly job: SpeechJob; readonly abort: AbortController; started?: Prefetcher<RenderedChunk> }
@@ -103,6 +108,7 @@ export class StreamSession {
 
   private enqueue(entry: QueueEntry): void {
     this.queue.push(entry);
+    if (this.queue.length >= MAX_HELD_ANSWERS) this.socket.pause();
     if (!this.running) void this.drain();
   }
 
@@ -112,6 +118,7 @@ export class StreamSession {
       while (!this.closed) {
         const entry = this.queue.shift();
         if (entry === undefined) break;
+        if (this.socket.isPaused && this.queue.length <= MAX_HELD_ANSWERS / 2) this.socket.resume();
         this.current = entry;
         if (entry.kind === 'error') {
           await this.send(errorFrame(entry.error, entry.requestId));
