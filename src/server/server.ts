@@ -44,6 +44,16 @@ export interface RunningServer {
 /** Ceiling above which ws itself drops a frame; frames between 1 MiB and this get MessageTooLarge. */
 const TRANSPORT_MAX_PAYLOAD = 8 * 1024 * 1024;
 
+/**
+ * A connection must finish its request headers (an upgrade included) this soon, and its whole request
+ * body within REQUEST_TIMEOUT_MS; otherwise it is closed, so slowloris and silent TCP connections cannot
+ * pile up. Node checks these every CONNECTIONS_CHECK_MS (its default, 30 s, would let them linger).
+ */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+const CONNECTIONS_CHECK_MS = 1_000;
+const HTTP_TIMEOUTS = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECK_MS };
+
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
@@ -76,7 +86,7 @@ export async function startServer(
 
   const router = createHttpRouter({ context, verifier, limits });
   const handleHttp = httpHandler ?? router.handle;
-  const http = createServer((request, response) => {
+  const http = createServer(HTTP_TIMEOUTS, (request, response) => {
     if (!ops.handle(request, response)) handleHttp(request, response);
   });
   context.metrics.watch({
