@@ -1,0 +1,82 @@
+/**
+ * `voxwire serve` as a real child process (bin/voxwire.js, the way users run it), with its stdout captured:
+ * for the tests that need a signal, an exit code or the log itself.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/voxwire.js', import.meta.url));
+
+export interface ChildServer {
+  readonly process: ChildProcess;
+  readonly streamUrl: string;
+  readonly httpUrl: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Log lines (stdout, one JSON object each) that parse. */
+  logLines(): Record<string, unknown>[];
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+export async function startChildServer(args: readonly string[], env: Record<string, string> = {}): Promise<ChildServer> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer): void => {
+    text += chunk.toString('utf8');
+    for (const listener of listeners) listener();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exitedCode: number | null | undefined;
+  void exited.then((code) => {
+    exitedCode = code;
+    for (const listener of listeners) listener();
+  });
+
+  const logLines = (): Record<string, unknown>[] =>
+    text.split('\n').flatMap((line) => {
+      try {
+        const value = JSON.parse(line) as unknown;
+        return typeof value === 'object' && value !== null ? [value as Record<string, unknown>] : [];
+      } catch {
+        return [];
+      }
+    });
+
+  async function waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = logLines().find(match);
+      if (found !== undefined) return found;
+      if (exitedCode !== undefined) throw new Error(`server exited (${exitedCode}) before the log line; output:\n${text.slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error(`no such log line within ${timeoutMs} ms; output:\n${text.slice(-2000)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 200);
+        function done(): void {
+          clearTimeout(timer);
+          listeners.delete(done);
+          resolve();
+        }
+        listeners.add(done);
+      });
+    }
+  }
+
+  const ready = await waitForLog((line) => line['msg'] === 'ready' && typeof line['stream'] === 'string');
+  const streamUrl = ready['stream'] as string;
+  return {
+    process: child,
+    streamUrl,
+    httpUrl: streamUrl.replace(/^ws/, 'http').replace(/\/stream$/, ''),
+    output: () => text,
+    logLines,
+    waitForLog,
+    exited,
+  };
+}
