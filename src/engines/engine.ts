@@ -52,6 +52,11 @@ export interface EngineSegment {
   /** When set, speak these IPA phonemes instead of reading `text` (text is still the written form). */
   readonly ipa?: string;
   readonly prosody: Prosody;
+  /**
+   * When true, the same segment must give the same samples every time (SSML `seed`), whatever the engine
+   * synthesized before. Engines may pay for it (espeak-ng restores its pristine state first).
+   */
+  readonly repeatable?: boolean;
 }
 
 /** A word the engine spoke: where it stands in the segment text and when its audio starts. */

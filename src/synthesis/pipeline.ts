@@ -60,6 +60,8 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
 
   function prepare(plan: SynthesisPlan, voice: PipelineVoice): PreparedSynthesis {
     const steps: Step[] = [];
+    // A seed asks for output that repeats exactly; the engine decides what that costs.
+    const repeatable = plan.seed !== undefined ? { repeatable: true } : {};
     for (const item of plan.items) {
       if (item.kind === 'mark') continue;
       if (item.kind === 'pause') {
@@ -73,7 +75,7 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
         }
         steps.push({
           kind: 'engine',
-          segment: { voice: itemVoice.spec, text: item.spoken, ipa: item.ipa, prosody: item.prosody },
+          segment: { voice: itemVoice.spec, text: item.spoken, ipa: item.ipa, prosody: item.prosody, ...repeatable },
           written: item.written,
           followsWords: false,
         });
@@ -81,11 +83,11 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
       }
       const followsWords = item.written === item.spoken && engine.capabilities.timestamps.words;
       if (!followsWords) {
-        steps.push({ kind: 'engine', segment: { voice: itemVoice.spec, text: item.spoken, prosody: item.prosody }, written: item.written, followsWords });
+        steps.push({ kind: 'engine', segment: { voice: itemVoice.spec, text: item.spoken, prosody: item.prosody, ...repeatable }, written: item.written, followsWords });
         continue;
       }
       for (const text of splitIntoSegments(item.spoken)) {
-        steps.push({ kind: 'engine', segment: { voice: itemVoice.spec, text, prosody: item.prosody }, written: text, followsWords });
+        steps.push({ kind: 'engine', segment: { voice: itemVoice.spec, text, prosody: item.prosody, ...repeatable }, written: text, followsWords });
       }
     }
     return { steps };

@@ -183,3 +183,17 @@ describe('timestamps', () => {
     assert.ok(stamps.graph_chars.includes('👍'));
   });
 });
+
+describe('SSML seed', () => {
+  it('makes the audio repeat byte for byte, whatever the engine synthesized before and on any worker', async () => {
+    const seeded = '<speak seed="7">Hello there, this should repeat exactly.</speak>';
+    const outputs: Buffer[] = [];
+    for (const data of [seeded, 'Something else moves the engine state along.', seeded, 'And more text, to land on the other worker.', seeded, seeded]) {
+      const { frames } = await request({ data, sample_rate: 22050, precision: 'PCM_16' });
+      if (data === seeded) outputs.push(joinAudio(frames));
+    }
+    parseSpeechWav(outputs[0]!);
+    for (const output of outputs.slice(1)) assert.ok(output.equals(outputs[0]!), 'seeded requests give identical audio');
+  });
+});
+

@@ -37,7 +37,7 @@ export function espeakCapabilities(): EngineCapabilities {
 
 export function espeakJob(segment: EngineSegment): EspeakJob {
   const settings = espeakSettings(segment.voice, segment.prosody);
-  const base = { voice: segment.voice.id, ...settings };
+  const base = { voice: segment.voice.id, ...settings, ...(segment.repeatable ? { repeatable: true } : {}) };
   return segment.ipa === undefined
     ? { ...base, input: segment.text }
     : { ...base, input: phonemeInput(segment.ipa), written: segment.text };

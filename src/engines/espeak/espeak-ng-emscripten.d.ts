@@ -36,6 +36,8 @@ declare module '@echogarden/espeak-ng-emscripten' {
 
   export interface EspeakModule {
     readonly eSpeakNGWorker: new () => ESpeakNGWorker;
+    /** The wasm linear memory as bytes (replaced when the memory grows: read it anew each time). */
+    readonly HEAPU8: Uint8Array;
   }
 
   const createModule: () => Promise<EspeakModule>;

@@ -9,6 +9,8 @@ export interface EspeakJob {
   readonly input: string;
   /** For phoneme input, the written text that espeak's word events stand for. */
   readonly written?: string;
+  /** Restore the instance's pristine state first, so the output does not depend on earlier jobs. */
+  readonly repeatable?: boolean;
 }
 
 /**

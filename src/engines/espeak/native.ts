@@ -9,12 +9,18 @@ export type { ESpeakNGWorker, RawEspeakEvent } from '@echogarden/espeak-ng-emscr
 /** espeak-ng's native output rate (the wasm build always renders at this rate). */
 export const ESPEAK_SAMPLE_RATE = 22050;
 
-export async function loadEspeak(): Promise<ESpeakNGWorker> {
+export interface LoadedEspeak {
+  readonly instance: ESpeakNGWorker;
+  /** The instance's wasm memory, read anew on each call (growth replaces the view). */
+  heap(): Uint8Array;
+}
+
+export async function loadEspeak(): Promise<LoadedEspeak> {
   const module = await createModule();
   const instance = new module.eSpeakNGWorker();
   const rate = instance.get_samplerate();
   if (rate !== ESPEAK_SAMPLE_RATE) {
     throw new Error(`espeak-ng renders at ${rate} Hz, expected ${ESPEAK_SAMPLE_RATE}`);
   }
-  return instance;
+  return { instance, heap: () => module.HEAPU8 };
 }

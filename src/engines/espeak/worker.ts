@@ -3,7 +3,7 @@ import type { EngineChunk } from '../engine.js';
 import { hostJobs, type JobContext } from '../worker-host.js';
 import { EspeakEventMapper, writtenWords } from './events.js';
 import { TEST_FAULTS, type EspeakJob } from './job.js';
-import { ESPEAK_SAMPLE_RATE, loadEspeak, type ESpeakNGWorker } from './native.js';
+import { ESPEAK_SAMPLE_RATE, loadEspeak, type ESpeakNGWorker, type LoadedEspeak } from './native.js';
 import { applyGain } from './prosody.js';
 
 const faultsEnabled = process.env['VOXWIRE_TEST_FAULTS'] === '1';
@@ -33,10 +33,55 @@ function synthesize(espeak: ESpeakNGWorker, job: EspeakJob, context: JobContext<
   });
 }
 
+/**
+ * Bytes the binding's string buffer is grown to before the pristine snapshot. The binding keeps that buffer
+ * across calls and grows it (a new allocation) for longer strings; growing it after the snapshot would make a
+ * restore free memory the binding still uses, so it is made larger than any segment text first.
+ */
+const STRING_BUFFER_BYTES = 512 * 1024;
+
+/**
+ * espeak-ng keeps state between syntheses inside its wasm memory (e.g. the phase of its pitch flutter), so
+ * the same text comes out a few samples different each time. A copy of the memory taken right after warm-up
+ * and written back before a `repeatable` job makes that job's output depend on its input alone.
+ */
+function pristineState(loaded: LoadedEspeak): () => void {
+  loaded.instance.set_voice('x'.repeat(STRING_BUFFER_BYTES));
+  loaded.instance.set_voice('en-us');
+  const snapshot = loaded.heap().slice();
+  return () => {
+    const heap = loaded.heap();
+    heap.set(snapshot);
+    // Memory the allocator got after the snapshot is free again once restored, and it takes fresh memory to
+    // be zeroed (calloc relies on that): zero it, or earlier jobs' bytes would leak into this one.
+    heap.fill(0, snapshot.length);
+  };
+}
+
+/**
+ * espeak-ng seeds its random numbers from the clock as it starts. Starting it under a fixed clock gives every
+ * worker, in every process and on every machine, the same pristine state, so repeatable jobs agree everywhere.
+ */
+async function withFixedClock<T>(work: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => 0;
+  try {
+    return await work();
+  } finally {
+    Date.now = realNow;
+  }
+}
+
 await hostJobs<EspeakJob, EngineChunk>(async () => {
-  const espeak = await loadEspeak();
-  // Warm-up: the first synthesis loads voice data and compiles hot paths; do it before accepting jobs.
-  const warm: EspeakJob = { voice: 'en-us', wordsPerMinute: 175, pitch: 50, gain: 1, input: 'ready' };
-  synthesize(espeak, warm, { cancelled: () => false, emit: () => undefined });
-  return (job, context) => synthesize(espeak, job, context);
+  const { espeak, restorePristine } = await withFixedClock(async () => {
+    const loaded = await loadEspeak();
+    // Warm-up: the first synthesis loads voice data and compiles hot paths; do it before accepting jobs.
+    const warm: EspeakJob = { voice: 'en-us', wordsPerMinute: 175, pitch: 50, gain: 1, input: 'ready' };
+    synthesize(loaded.instance, warm, { cancelled: () => false, emit: () => undefined });
+    return { espeak: loaded.instance, restorePristine: pristineState(loaded) };
+  });
+  return (job, context) => {
+    if (job.repeatable) restorePristine();
+    synthesize(espeak, job, context);
+  };
 });
