@@ -44,8 +44,14 @@ export interface PreparedSynthesis {
   readonly steps: readonly Step[];
 }
 
-/** Chunk sizes (protocol.md: "about 100–250 ms" after a first chunk that leaves as early as possible). */
-const MIN_CHUNK_SECONDS = 0.1;
+/**
+ * Chunk sizes (protocol.md: "about 100–250 ms" after a first chunk that leaves as early as possible). The
+ * second chunk may be short so the client's buffer fills quickly; later ones wait for 200 ms, since each
+ * frame costs a socket write, base64 and JSON whatever its size (the benchmark's profile: a third of the
+ * main thread's time went to socket writes with 100 ms frames).
+ */
+const SECOND_CHUNK_SECONDS = 0.1;
+const STEADY_CHUNK_SECONDS = 0.2;
 const MAX_CHUNK_SECONDS = 0.25;
 
 export interface SynthesisPipeline {
@@ -145,11 +151,14 @@ class ChunkShaper {
   private pendingSamples = 0;
   private sent = 0;
   private readonly aligners: SegmentAligner[] = [];
-  private readonly minSamples: number;
+  private readonly secondSamples: number;
+  private readonly steadySamples: number;
   private readonly maxSamples: number;
+  private frames = 0;
 
   constructor(private readonly rate: number) {
-    this.minSamples = Math.round(MIN_CHUNK_SECONDS * rate);
+    this.secondSamples = Math.round(SECOND_CHUNK_SECONDS * rate);
+    this.steadySamples = Math.round(STEADY_CHUNK_SECONDS * rate);
     this.maxSamples = Math.round(MAX_CHUNK_SECONDS * rate);
   }
 
@@ -168,12 +177,12 @@ class ChunkShaper {
     this.pendingSamples += samples.length;
   }
 
-  /** Frames that can leave now: the first as soon as any audio is final, later ones of at least 100 ms. */
+  /** Frames that can leave now: the first as soon as any audio is final, then 100 ms, then 200–250 ms. */
   *ready(): Generator<PcmChunk> {
     for (;;) {
       const safe = Math.min(this.received, ...this.aligners.map((aligner) => aligner.safeSample()));
       const available = safe - this.sent;
-      const minimum = this.sent === 0 ? 1 : this.minSamples;
+      const minimum = this.frames === 0 ? 1 : this.frames === 1 ? this.secondSamples : this.steadySamples;
       if (available < minimum) return;
       yield this.emit(Math.min(available, this.maxSamples));
     }
@@ -189,6 +198,7 @@ class ChunkShaper {
   }
 
   private emit(count: number): PcmChunk {
+    this.frames += 1;
     const samples = new Int16Array(count);
     let filled = 0;
     while (filled < count) {
