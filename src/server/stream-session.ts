@@ -65,11 +65,6 @@ export class StreamSession {
     return this.socket.bufferedAmount;
   }
 
-  /** Resolves when every accepted request has been answered. */
-  async idle(): Promise<void> {
-    while (this.pending > 0 && !this.closed) await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
     if (data.length > MAX_FRAME_BYTES) {
@@ -85,7 +80,7 @@ export class StreamSession {
       request = parseStreamFrame(data.toString('utf8'), this.ids);
     } catch (error) {
       if (error instanceof RequestError) this.enqueue({ kind: 'error', error: error.error, requestId: error.requestId });
-      else this.enqueue({ kind: 'error', error: internalError(error), requestId: undefined });
+      else this.enqueue({ kind: 'error', error: this.internalError(error), requestId: undefined });
       return;
     }
     if (this.waitingSpeech() >= MAX_QUEUED_REQUESTS) {
@@ -96,7 +91,7 @@ export class StreamSession {
       const job = resolveSpeech(request, WEBSOCKET_TEXT_LIMIT, this.context.voices, this.context.pipeline);
       this.enqueue({ kind: 'speech', request, job, abort: new AbortController() });
     } catch (error) {
-      this.enqueue({ kind: 'error', error: isVoxwireError(error) ? error : internalError(error), requestId: request.requestId, request });
+      this.enqueue({ kind: 'error', error: isVoxwireError(error) ? error : this.internalError(error), requestId: request.requestId, request });
     }
   }
 
@@ -157,7 +152,7 @@ export class StreamSession {
       await this.send(audioEndFrame(request.requestId));
     } catch (error) {
       if (this.closed) return;
-      const failure = isVoxwireError(error) ? error : internalError(error);
+      const failure = isVoxwireError(error) ? error : this.internalError(error);
       outcome = failure.errorName;
       await this.send(errorFrame(failure, request.requestId));
     } finally {
@@ -226,6 +221,12 @@ export class StreamSession {
     this.onClose();
   }
 
+  /** A failure outside the catalogue is a bug of ours: logged in full here, reported to the client plainly. */
+  private internalError(error: unknown): VoxwireError {
+    this.context.log.error({ err: error }, 'unexpected failure in a stream request');
+    return new VoxwireError('SynthesisFailure', 'The server failed on this request.');
+  }
+
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
@@ -238,9 +239,4 @@ export class StreamSession {
     }
     this.queue.length = 0;
   }
-}
-
-function internalError(error: unknown): VoxwireError {
-  void error;
-  return new VoxwireError('SynthesisFailure', 'The server failed on this request.');
 }
