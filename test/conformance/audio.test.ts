@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PRECISIONS, SAMPLE_RATES } from '../../src/audio/formats.js';
+import { createEncodedStream } from '../../src/audio/encoded-stream.js';
 import { MP3_START_DELAY_SAMPLES } from '../../src/audio/mp3.js';
+import { NEUTRAL_PROSODY } from '../../src/engines/engine.js';
+import { createEspeakEngine } from '../../src/engines/espeak/engine.js';
 import { decodeMp3, splitFrames } from '../audio/mpeg.js';
 import { DEFAULT_VOICE, joinAudio, joinTimestamps, type JsonFrame } from './client.js';
 import { assertTimestampInvariants, parseSpeechWav, rms, sharedServerAndClient } from './server.js';
@@ -194,6 +197,38 @@ describe('SSML seed', () => {
     }
     parseSpeechWav(outputs[0]!);
     for (const output of outputs.slice(1)) assert.ok(output.equals(outputs[0]!), 'seeded requests give identical audio');
+  });
+});
+
+describe('chunk boundaries', () => {
+  it('the streamed PCM equals the engine audio resampled and encoded in one piece', async () => {
+    const text = 'Chunk boundaries must add nothing to the audio, not a click and not a lost sample.';
+    const { frames } = await request({ data: `<speak seed="1">${text}</speak>`, sample_rate: 44100, precision: 'PCM_16', no_audio_header: true });
+    const streamed = joinAudio(frames);
+    assert.ok(frames.filter((frame) => frame.type === 'audio').length >= 5, 'the request came in several frames');
+
+    const engine = createEspeakEngine({ workers: 1 });
+    try {
+      await engine.ready();
+      const parts: Int16Array[] = [];
+      const segment = { voice: DEFAULT_VOICE.spec, text, prosody: NEUTRAL_PROSODY, repeatable: true };
+      for await (const chunk of engine.synthesize(segment, new AbortController().signal)) parts.push(chunk.samples);
+      const whole = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
+      let offset = 0;
+      for (const part of parts) {
+        whole.set(part, offset);
+        offset += part.length;
+      }
+      const stream = await createEncodedStream({ engineRate: 22050, format: { format: 'wav', sampleRate: 44100, precision: 'PCM_16' }, header: 'none' });
+      const onePiece = Buffer.concat([stream.push(whole), stream.finish()]);
+      stream.dispose();
+      assert.equal(streamed.length, onePiece.length, 'the same number of samples');
+      let worst = 0;
+      for (let i = 0; i < onePiece.length; i += 2) worst = Math.max(worst, Math.abs(onePiece.readInt16LE(i) - streamed.readInt16LE(i)));
+      assert.ok(worst <= 1, `samples differ by up to ${worst} LSB`);
+    } finally {
+      await engine.close();
+    }
   });
 });
 
