@@ -265,6 +265,8 @@ function report(result: { minutes: number; clients: number; workers: number; tal
     `HTTP /synthesize: ${tally.httpRequests} requests, by status ${JSON.stringify(tally.httpStatus)}`,
     `server RSS: start ${rss[0]!.mib.toFixed(0)} MiB, end ${rss.at(-1)!.mib.toFixed(0)} MiB, max ${Math.max(...rss.map((s) => s.mib)).toFixed(0)} MiB; mean of first third ${mean(rss.slice(0, third)).toFixed(0)} MiB, last third ${mean(rss.slice(-third)).toFixed(0)} MiB`,
     `server event-loop delay p99 per ${SAMPLE_MS / 1000} s window: median ${(sorted[Math.floor(sorted.length / 2)] ?? NaN).toFixed(1)} ms, worst ${(sorted.at(-1) ?? NaN).toFixed(1)} ms; max single delay ${result.maxDelay.toFixed(1)} ms`,
+    `event-loop delay p99 by window (ms): ${delays.map((value) => value.toFixed(0)).join(' ')}`,
+    `RSS by sample (MiB): ${rss.map((sample) => sample.mib.toFixed(0)).join(' ')}`,
     `server exit code after SIGTERM: ${result.exitCode}`,
   ];
   console.log(lines.join('\n'));
