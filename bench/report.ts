@@ -2,6 +2,7 @@
 import type { BenchResults } from './results.js';
 import { FIRST_AUDIO_BOUND, THROUGHPUT_BOUND } from './results.js';
 import type { CpuSeconds } from './cpu.js';
+import type { ConcurrencyResult } from './scenarios.js';
 import type { Summary } from './stats.js';
 
 function num(value: number | null | undefined, digits = 1): string {
@@ -20,6 +21,35 @@ function cpuCell(server: CpuSeconds | undefined, engine: CpuSeconds | undefined)
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** One row per level: voxwire beside the raw engine at the same N. */
+function concurrencyTable(levels: readonly ConcurrencyResult[], engineLevels: readonly ConcurrencyResult[]): string {
+  return table(
+    ['N', 'requests', 'errors', 'underruns (engine)', 'first audio', 'engine first audio', 'audio s/s', 'engine audio s/s', 'throughput ratio', 'CPU ms per audio s: server main / server other / load gen / engine', 'peak RSS MiB', 'real time (engine)'],
+    levels.map((level) => {
+      const peer = engineLevels.find((entry) => entry.clients === level.clients);
+      const throughput = peer?.audioSecondsPerSecond && level.audioSecondsPerSecond !== null ? level.audioSecondsPerSecond / peer.audioSecondsPerSecond : null;
+      return [
+        String(level.clients),
+        String(level.requests),
+        String(level.errors),
+        `${level.underruns} (${peer ? peer.underruns : '–'})`,
+        spread(level.firstAudioMs),
+        peer ? spread(peer.firstAudioMs) : '–',
+        num(level.audioSecondsPerSecond),
+        num(peer?.audioSecondsPerSecond),
+        `${num(throughput, 2)}${throughput !== null && throughput < THROUGHPUT_BOUND ? ' ⚠' : ''}`,
+        cpuCell(level.cpuPerAudioSecond, peer?.cpuPerAudioSecond),
+        num(level.peakRssMiB),
+        `${yesNo(level.realtime)} (${peer ? yesNo(peer.realtime) : '–'})`,
+      ];
+    }),
+  );
+}
+
+function yesNo(value: boolean): string {
+  return value ? 'yes' : 'no';
 }
 
 export function renderMarkdown(results: BenchResults): string {
@@ -46,30 +76,19 @@ export function renderMarkdown(results: BenchResults): string {
       `W2 (${num(server.w2.audioSeconds / server.w2.requests)} s of audio) × ${settings.w2Repeats}: total p50 ${num(server.w2.totalMs.p50, 0)} ms (engine ${num(engine.w2.totalMs.p50, 0)} ms).`,
   );
   sections.push(
-    `**W3 concurrency** (${settings.w3Seconds} s per level for voxwire, ${settings.engineW3Seconds} s for the engine; ` +
+    `**W3 concurrency, back to back** (the throughput ceiling: each client asks again the moment a request ends; ` +
+      `${settings.w3Seconds} s per level for voxwire, ${settings.engineW3Seconds} s for the engine; ` +
       `underrun: a frame arriving more than ${settings.underrunSlackMs} ms after its playback time)\n\n` +
-      table(
-        ['N', 'requests', 'errors', 'underruns', 'first audio', 'engine first audio', 'audio s/s', 'engine audio s/s', 'throughput ratio', 'CPU ms per audio s: server main / server other / load gen / engine', 'peak RSS MiB', 'real time'],
-        server.w3.map((level) => {
-          const peer = engine.w3.find((entry) => entry.clients === level.clients);
-          const throughput = peer?.audioSecondsPerSecond && level.audioSecondsPerSecond !== null ? level.audioSecondsPerSecond / peer.audioSecondsPerSecond : null;
-          return [
-            String(level.clients),
-            String(level.requests),
-            String(level.errors),
-            String(level.underruns),
-            spread(level.firstAudioMs),
-            peer ? spread(peer.firstAudioMs) : '–',
-            num(level.audioSecondsPerSecond),
-            num(peer?.audioSecondsPerSecond),
-            `${num(throughput, 2)}${throughput !== null && throughput < THROUGHPUT_BOUND ? ' ⚠' : ''}`,
-            cpuCell(level.cpuPerAudioSecond, peer?.cpuPerAudioSecond),
-            num(level.peakRssMiB),
-            level.realtime ? 'yes' : 'no',
-          ];
-        }),
-      ) +
+      concurrencyTable(server.w3, engine.w3) +
       `\n\nLargest N with no underrun and p95 first audio under 100 ms: voxwire ${server.maxRealtimeClients ?? 'none'}, raw engine ${engine.maxRealtimeClients ?? 'none'}.`,
+  );
+  sections.push(
+    `**W3 concurrency, paced like voice agents** (each client waits until the audio it received has played out, ` +
+      `playback starting at first audio, then ${settings.thinkMs} ms more before its next sentence; first requests spread over one mean turn; ` +
+      `${settings.w3PacedSeconds} s per level for both; the engine's callers are paced the same way)\n\n` +
+      concurrencyTable(server.w3Paced, engine.w3Paced) +
+      `\n\nLargest N of voice agents served in real time (no underrun, p95 first audio under 100 ms): ` +
+      `voxwire ${server.maxRealtimeClientsPaced ?? 'none'}, raw engine ${engine.maxRealtimeClientsPaced ?? 'none'}.`,
   );
   sections.push(
     '**Formats** (W1, one socket; real-time factor from the decoded duration of what was received)\n\n' +

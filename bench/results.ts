@@ -29,6 +29,10 @@ export interface Settings {
   readonly w3Clients: readonly number[];
   readonly w3Seconds: number;
   readonly engineW3Seconds: number;
+  /** The paced W3 variant: its levels, its window (the same for server and engine) and think time. */
+  readonly w3PacedClients: readonly number[];
+  readonly w3PacedSeconds: number;
+  readonly thinkMs: number;
   readonly underrunSlackMs: number;
   readonly mainFormat: string;
 }
@@ -51,6 +55,7 @@ export interface BenchResults {
     readonly w1: SequentialResult;
     readonly w2: SequentialResult;
     readonly w3: readonly ConcurrencyResult[];
+    readonly w3Paced: readonly ConcurrencyResult[];
     readonly formats: readonly FormatResult[];
     readonly memory: {
       readonly idle: readonly IdleMemory[];
@@ -59,12 +64,15 @@ export interface BenchResults {
       readonly peakRssMiB: number;
     };
     readonly maxRealtimeClients: number | null;
+    readonly maxRealtimeClientsPaced: number | null;
   };
   readonly engine: {
     readonly w1: SequentialResult;
     readonly w2: SequentialResult;
     readonly w3: readonly ConcurrencyResult[];
+    readonly w3Paced: readonly ConcurrencyResult[];
     readonly maxRealtimeClients: number | null;
+    readonly maxRealtimeClientsPaced: number | null;
   };
   readonly comparisons: readonly Comparison[];
 }
@@ -91,10 +99,9 @@ export function perActiveStream(w3: readonly ConcurrencyResult[]): number | null
   return round((largest.peakRssMiB - largest.rssBeforeMiB) / largest.clients, 3);
 }
 
-export function compare(
-  server: { w1: SequentialResult; w2: SequentialResult; w3: readonly ConcurrencyResult[] },
-  engine: { w1: SequentialResult; w2: SequentialResult; w3: readonly ConcurrencyResult[] },
-): Comparison[] {
+type Measured = { w1: SequentialResult; w2: SequentialResult; w3: readonly ConcurrencyResult[]; w3Paced: readonly ConcurrencyResult[] };
+
+export function compare(server: Measured, engine: Measured): Comparison[] {
   const latency = (metric: string, a: number | null, b: number | null): Comparison => {
     const r = ratio(a, b);
     return { metric, server: a, engine: b, ratio: r, flagged: r !== null && r > FIRST_AUDIO_BOUND };
@@ -115,12 +122,16 @@ export function compare(
     latency('W2 first audio p50 (ms)', server.w2.firstAudioMs.p50, engine.w2.firstAudioMs.p50),
     realTimeFactor('W2 real-time factor p50', server.w2.realTimeFactor.p50, engine.w2.realTimeFactor.p50),
   ];
-  for (const level of server.w3) {
-    const peer = engine.w3.find((entry) => entry.clients === level.clients);
-    if (!peer) continue;
-    rows.push(latency(`W3 N=${level.clients} first audio p50 (ms)`, level.firstAudioMs.p50, peer.firstAudioMs.p50));
-    rows.push(latency(`W3 N=${level.clients} first audio p95 (ms)`, level.firstAudioMs.p95, peer.firstAudioMs.p95));
-    rows.push(throughput(`W3 N=${level.clients} audio s per s`, level.audioSecondsPerSecond, peer.audioSecondsPerSecond));
-  }
+  const levels = (variant: string, ours: readonly ConcurrencyResult[], theirs: readonly ConcurrencyResult[]): void => {
+    for (const level of ours) {
+      const peer = theirs.find((entry) => entry.clients === level.clients);
+      if (!peer) continue;
+      rows.push(latency(`${variant} N=${level.clients} first audio p50 (ms)`, level.firstAudioMs.p50, peer.firstAudioMs.p50));
+      rows.push(latency(`${variant} N=${level.clients} first audio p95 (ms)`, level.firstAudioMs.p95, peer.firstAudioMs.p95));
+      rows.push(throughput(`${variant} N=${level.clients} audio s per s`, level.audioSecondsPerSecond, peer.audioSecondsPerSecond));
+    }
+  };
+  levels('W3', server.w3, engine.w3);
+  levels('W3 paced', server.w3Paced, engine.w3Paced);
   return rows;
 }

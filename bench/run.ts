@@ -1,8 +1,10 @@
 /**
- * `npm run bench [-- --quick] [-- --duration S] [-- --workers N] [-- --out DIR] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --duration S] [-- --paced-duration S] [-- --think MS] [-- --clients 1,8]
+ *   [-- --paced-clients 256,384] [-- --workers N] [-- --out DIR] [-- --profile] [-- --readme]`
  *
  * Runs issue 6's workloads against voxwire (its own process, loopback WebSockets) and straight on the engine
- * with the same number of workers, in one run; prints a table and writes latest.json and latest.md.
+ * with the same number of workers, in one run; prints a table and writes latest.json and latest.md. A full
+ * run of every level into bench/results (or any run given --readme) also rewrites the README's benchmark section.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,9 +17,10 @@ import { createEspeakEngine } from '../src/engines/espeak/engine.js';
 import { DEFAULT_VOICE } from '../src/voices/catalogue.js';
 import { measureIdleSockets } from './memory.js';
 import { UNDERRUN_SLACK_MS } from './playback.js';
+import { updateReadme } from './readme.js';
 import { renderMarkdown } from './report.js';
 import { compare, maxRealtimeClients, perActiveStream, type BenchResults, type FormatResult, type Machine } from './results.js';
-import { runConcurrent, runSequential, type ConcurrencyResult, type SequentialResult } from './scenarios.js';
+import { runConcurrent, runSequential, type ConcurrencyResult, type Pacing, type SequentialResult } from './scenarios.js';
 import { engineCpuMeter, serverCpuMeter, type CpuMeter } from './cpu.js';
 import { ServerHandle } from './server-handle.js';
 import { engineSpeakers, serverSpeakers, type SpeakerFactory } from './speakers.js';
@@ -31,6 +34,11 @@ const { values: args } = parseArgs({
     workers: { type: 'string' },
     out: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    readme: { type: 'boolean', default: false },
+    clients: { type: 'string' },
+    'paced-clients': { type: 'string' },
+    'paced-duration': { type: 'string' },
+    think: { type: 'string' },
   },
 });
 
@@ -52,13 +60,34 @@ const workloads = loadWorkloads();
 const quick = args.quick ?? false;
 const workers = Number(args.workers ?? availableParallelism());
 const w1 = quick ? workloads.w1.slice(0, 3) : workloads.w1;
-const w3Clients = quick ? [1, 2] : workloads.w3Clients;
+const w3Clients = clientList(args.clients, quick ? [1, 2] : workloads.w3Clients, '--clients');
+/** Paced agents fit far more per core than back-to-back clients, so the paced levels go further. */
+const w3PacedClients = clientList(args['paced-clients'], quick ? [1, 2] : [...workloads.w3Clients, 384, 512], '--paced-clients');
 const w3Seconds = Number(args.duration ?? (quick ? 1 : workloads.w3Seconds));
 // The engine alone reaches its steady state within a second; half the window keeps the run to a few minutes.
 const engineW3Seconds = quick ? w3Seconds : Math.max(1, w3Seconds / 2);
+/**
+ * A paced client takes a turn every few seconds, so the window must hold a few turns; pacing is wall time,
+ * so the engine needs the same window. 10 s (about three turns) keeps the whole run near six minutes.
+ */
+const w3PacedSeconds = Number(args['paced-duration'] ?? (quick ? 1 : 10));
+const thinkMs = Number(args.think ?? 200);
 const outDir = args.out ?? fileURLToPath(new URL('./results/', import.meta.url));
+const README = fileURLToPath(new URL('../README.md', import.meta.url));
+/** Only a run of every level into the committed results speaks for the README, unless told otherwise. */
+const writeReadme = args.readme || (!quick && args.out === undefined && args.clients === undefined && args['paced-clients'] === undefined);
 if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be a positive integer');
 if (!(w3Seconds > 0)) throw new Error('--duration must be a positive number of seconds');
+if (!(w3PacedSeconds > 0)) throw new Error('--paced-duration must be a positive number of seconds');
+if (!(thinkMs >= 0)) throw new Error('--think must be a number of milliseconds');
+
+/** A comma-separated list of client counts; an empty one skips that W3 variant (e.g. to profile one level). */
+function clientList(value: string | undefined, fallback: readonly number[], flag: string): readonly number[] {
+  if (value === undefined) return fallback;
+  const levels = value.split(',').filter((part) => part.trim() !== '').map(Number);
+  if (!levels.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`${flag} takes client counts separated by commas`);
+  return levels;
+}
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -94,11 +123,18 @@ async function warmUp(factories: readonly SpeakerFactory[], sentences: number = 
 }
 
 /** One W3 level against one target, with the CPU it cost and, for the server, its memory. */
-async function concurrencyLevel(factory: SpeakerFactory, clients: number, seconds: number, meter: CpuMeter, server?: ServerHandle): Promise<ConcurrencyResult> {
+async function concurrencyLevel(
+  factory: SpeakerFactory,
+  clients: number,
+  seconds: number,
+  meter: CpuMeter,
+  server?: ServerHandle,
+  pacing?: Pacing,
+): Promise<ConcurrencyResult> {
   const rssBeforeMiB = server?.memory().rssMiB;
   const peak = server?.samplePeakRss();
   const cpu = meter();
-  const level = await runConcurrent(factory, w1, clients, seconds);
+  const level = await runConcurrent(factory, w1, clients, seconds, pacing);
   const used = cpu();
   const audio = (level.audioSecondsPerSecond ?? 0) * seconds;
   level.cpuPerAudioSecond = Object.fromEntries(Object.entries(used).map(([part, cpuSeconds]) => [part, round(audio > 0 ? cpuSeconds / audio : NaN, 4) ?? 0]));
@@ -111,7 +147,7 @@ async function concurrencyLevel(factory: SpeakerFactory, clients: number, second
 
 function describe(label: string, level: ConcurrencyResult): void {
   log(
-    `${label} W3 N=${level.clients}: ${level.requests} requests, first audio p50 ${level.firstAudioMs.p50} ms p95 ${level.firstAudioMs.p95} ms, ` +
+    `${label} W3${level.thinkMs === undefined ? '' : ' paced'} N=${level.clients}: ${level.requests} requests, first audio p50 ${level.firstAudioMs.p50} ms p95 ${level.firstAudioMs.p95} ms, ` +
       `${level.audioSecondsPerSecond} audio s/s, ${level.errors} errors, ${level.underruns} underruns, CPU s per audio s ${JSON.stringify(level.cpuPerAudioSecond)}`,
   );
 }
@@ -124,7 +160,7 @@ async function benchBoth(): Promise<{ server: BenchResults['server']; engine: Be
   // Profiles are large and per run: they go to a temporary folder, never into the committed results.
   const cpuProfileDir = args.profile ? mkdtempSync(join(tmpdir(), 'voxwire-profile-')) : undefined;
   if (cpuProfileDir) log(`server CPU profiles will be written to ${cpuProfileDir} (summarize: tsx bench/profile-summary.ts FILE)`);
-  const connections = Math.max(...IDLE_SOCKETS, ...w3Clients) + 100;
+  const connections = Math.max(...IDLE_SOCKETS, ...w3Clients, ...w3PacedClients) + 100;
   const server = await ServerHandle.start({ workers, connections, ...(cpuProfileDir ? { cpuProfileDir } : {}) });
   log(`voxwire pid ${server.pid} at ${server.streamUrl}`);
   const engine = createEspeakEngine({ workers });
@@ -157,16 +193,36 @@ async function benchBoth(): Promise<{ server: BenchResults['server']; engine: Be
       engineW3.push(await concurrencyLevel(onEngine, clients, engineW3Seconds, engineCpuMeter));
       describe('engine', engineW3.at(-1)!);
     }
+    const meanTurnMs = (serverW1.audioSeconds / Math.max(1, serverW1.requests - serverW1.errors)) * 1000 + thinkMs;
+    // Capped at half the window so that every client gets to ask within it, however short the window.
+    const pacing: Pacing = { thinkMs, staggerMs: Math.min(meanTurnMs, (w3PacedSeconds * 1000) / 2) };
+    const serverPaced: ConcurrencyResult[] = [];
+    const enginePaced: ConcurrencyResult[] = [];
+    for (const clients of w3PacedClients) {
+      serverPaced.push(await concurrencyLevel(onServer, clients, w3PacedSeconds, serverCpuMeter(server.pid), server, pacing));
+      describe('server', serverPaced.at(-1)!);
+      enginePaced.push(await concurrencyLevel(onEngine, clients, w3PacedSeconds, engineCpuMeter, undefined, pacing));
+      describe('engine', enginePaced.at(-1)!);
+    }
     return {
       server: {
         w1: serverW1,
         w2: serverW2,
         w3: serverW3,
+        w3Paced: serverPaced,
         formats,
         memory: { idle, perActiveStreamMiB: perActiveStream(serverW3), peakRssMiB: round(server.memory().hwmMiB, 1) ?? 0 },
         maxRealtimeClients: maxRealtimeClients(serverW3),
+        maxRealtimeClientsPaced: maxRealtimeClients(serverPaced),
       },
-      engine: { w1: engineW1, w2: engineW2, w3: engineW3, maxRealtimeClients: maxRealtimeClients(engineW3) },
+      engine: {
+        w1: engineW1,
+        w2: engineW2,
+        w3: engineW3,
+        w3Paced: enginePaced,
+        maxRealtimeClients: maxRealtimeClients(engineW3),
+        maxRealtimeClientsPaced: maxRealtimeClients(enginePaced),
+      },
     };
   } finally {
     await engine.close();
@@ -189,6 +245,9 @@ const results: BenchResults = {
     w3Clients,
     w3Seconds,
     engineW3Seconds,
+    w3PacedClients,
+    w3PacedSeconds,
+    thinkMs,
     underrunSlackMs: UNDERRUN_SLACK_MS,
     mainFormat: `${MAIN_FORMAT.precision} ${MAIN_FORMAT.sampleRate} Hz`,
   },
@@ -202,3 +261,7 @@ writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\
 writeFileSync(join(outDir, 'latest.md'), markdown);
 process.stdout.write(markdown);
 log(`wrote ${join(outDir, 'latest.json')} and latest.md`);
+if (writeReadme) {
+  updateReadme(README, markdown);
+  log(`rewrote the benchmark section of ${README}`);
+}

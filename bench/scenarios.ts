@@ -1,6 +1,7 @@
 /**
  * The workloads of issue 6, each written once and run against any Speaker: W1 agent turns and W2 long form
- * (sequential), W3 concurrency. Every loop is bounded by a count (W1, W2) or by a deadline (W3).
+ * (sequential), W3 concurrency, back to back or paced like voice agents. Every loop is bounded by a count
+ * (W1, W2) or by a deadline (W3).
  */
 import type { CpuSeconds } from './cpu.js';
 import type { RequestTiming } from './playback.js';
@@ -23,8 +24,26 @@ export interface SequentialResult {
   readonly wallSeconds: number;
 }
 
+/**
+ * A voice agent's rhythm: it speaks a reply, lets it play out, then listens and thinks before the next one.
+ * Without it, W3 clients ask again the moment a request ends and measure a saturated queue, not how many
+ * agents fit.
+ */
+export interface Pacing {
+  /** Pause after the received audio would have finished playing (playback starts at first audio), ms. */
+  readonly thinkMs: number;
+  /**
+   * Each client's first request is sent at a random point within this many ms of the window's start. One
+   * mean turn (audio + think) spreads arrivals as they are in steady state, so the window opens on the
+   * steady load rather than on every client asking at once.
+   */
+  readonly staggerMs: number;
+}
+
 export interface ConcurrencyResult {
   readonly clients: number;
+  /** Set for the paced variant: the think time after each turn's playback, ms. */
+  readonly thinkMs?: number;
   readonly seconds: number;
   readonly requests: number;
   readonly completed: number;
@@ -80,15 +99,17 @@ function sequentialResult(timings: readonly RequestTiming[]): SequentialResult {
 }
 
 /**
- * W3: `clients` connections, each asking for random sentences back to back until the window closes. All
- * connections are open before the window starts; requests still running when it closes count as audio
- * received so far and are abandoned (closing the socket cancels them on the server).
+ * W3: `clients` connections, each asking for random sentences until the window closes: back to back, or
+ * with `pacing` as a voice agent would. All connections are open before the window starts; requests still
+ * running when it closes count as audio received so far and are abandoned (closing the socket cancels them
+ * on the server).
  */
 export async function runConcurrent(
   factory: SpeakerFactory,
   texts: readonly string[],
   clients: number,
   seconds: number,
+  pacing?: Pacing,
 ): Promise<ConcurrencyResult> {
   const speakers: Speaker[] = [];
   try {
@@ -103,11 +124,15 @@ export async function runConcurrent(
   await Promise.all(
     speakers.map(async (speaker, index) => {
       const random = seededRandom(index + 1);
-      while (performance.now() < deadline) {
+      // Its own sequence, so that pacing does not change which sentences a client asks for.
+      let asking = pacing === undefined || (await sleepUntil(start + seededRandom(STAGGER_SEED + index)() * pacing.staggerMs, deadline));
+      while (asking && performance.now() < deadline) {
         const text = texts[Math.floor(random() * texts.length)]!;
+        const sentAt = performance.now();
         const timing = await speaker.speak(text, deadline);
         timings.push(timing);
         if (timing.error !== null && !timing.completed && timing.error.startsWith('socket closed')) break;
+        if (pacing) asking = await sleepUntil(playbackEnd(sentAt, timing) + pacing.thinkMs, deadline);
       }
       speaker.close();
     }),
@@ -119,6 +144,7 @@ export async function runConcurrent(
   const audio = timings.reduce((sum, timing) => sum + timing.audioSeconds, 0);
   return {
     clients,
+    ...(pacing ? { thinkMs: pacing.thinkMs } : {}),
     seconds,
     requests: timings.length,
     completed: timings.filter((timing) => timing.completed).length,
@@ -128,6 +154,24 @@ export async function runConcurrent(
     audioSecondsPerSecond: elapsed > 0 ? round(audio / elapsed) : null,
     realtime: errors === 0 && underruns === 0 && firstAudioMs.p95 !== null && firstAudioMs.p95 < 100,
   };
+}
+
+const STAGGER_SEED = 0x5eed_0000;
+
+/** When the listener hears the last of a request: playback starts at first audio and never pauses. */
+function playbackEnd(sentAt: number, timing: RequestTiming): number {
+  if (timing.firstAudioMs === null) return performance.now();
+  return Math.max(performance.now(), sentAt + timing.firstAudioMs + timing.audioSeconds * 1000);
+}
+
+/**
+ * Waits until `at` (performance.now() time) and says true, or until `deadline` if that comes first and says
+ * false: a timer may fire a fraction of a millisecond early, which must not pass for time left to ask.
+ */
+async function sleepUntil(at: number, deadline: number): Promise<boolean> {
+  const wait = Math.min(at, deadline) - performance.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  return at < deadline;
 }
 
 function firstAudio(timings: readonly RequestTiming[]): number[] {

@@ -10,6 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+interface Paced {
+  readonly clients: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly thinkMs?: number;
+}
+
 const RUN = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
 
 test('npm run bench --quick completes and writes latest.json and latest.md', { timeout: 240_000 }, () => {
@@ -22,16 +29,27 @@ test('npm run bench --quick completes and writes latest.json and latest.md', { t
     assert.deepEqual(Object.keys(results).sort(), ['comparisons', 'engine', 'generatedAt', 'machine', 'server', 'settings']);
     assert.equal(results['settings']!['quick'], true);
     for (const key of ['cpu', 'cores', 'node']) assert.ok(results['machine']![key], `machine.${key}`);
-    for (const key of ['w1', 'w2', 'w3', 'formats', 'memory', 'maxRealtimeClients']) assert.ok(key in results['server']!, `server.${key}`);
-    for (const key of ['w1', 'w2', 'w3', 'maxRealtimeClients']) assert.ok(key in results['engine']!, `engine.${key}`);
+    for (const key of ['w1', 'w2', 'w3', 'w3Paced', 'formats', 'memory', 'maxRealtimeClients', 'maxRealtimeClientsPaced']) assert.ok(key in results['server']!, `server.${key}`);
+    for (const key of ['w1', 'w2', 'w3', 'w3Paced', 'maxRealtimeClients', 'maxRealtimeClientsPaced']) assert.ok(key in results['engine']!, `engine.${key}`);
 
     const server = results['server'] as { w1: { requests: number; errors: number }; w3: { clients: number; requests: number }[]; formats: { label: string; errors: number }[] };
     assert.equal(server.w1.requests, 3);
     assert.equal(server.w1.errors, 0, 'every W1 request must end with audio_end');
     assert.deepEqual(server.w3.map((level) => level.clients), [1, 2]);
     assert.ok(server.w3.every((level) => level.requests > 0), 'every W3 level must have served requests');
-    const engine = results['engine'] as { w3: { clients: number; requests: number }[] };
+    const engine = results['engine'] as { w3: { clients: number; requests: number }[]; w3Paced: Paced[] };
     assert.deepEqual(engine.w3.map((level) => level.clients), [1, 2]);
+    // A paced client waits for its audio (over a second of it) to play out: in a 1 s window it asks exactly once,
+    // where a back-to-back client asks dozens of times.
+    const serverPaced = (results['server'] as { w3Paced: Paced[] }).w3Paced;
+    for (const [name, paced] of [['server', serverPaced], ['engine', engine.w3Paced]] as const) {
+      assert.deepEqual(paced.map((level) => level.clients), [1, 2], `${name} paced levels`);
+      for (const level of paced) {
+        assert.equal(level.thinkMs, 200, `${name} paced think time`);
+        assert.equal(level.errors, 0, `${name} paced N=${level.clients} errors`);
+        assert.equal(level.requests, level.clients, `${name} paced N=${level.clients}: one request per client`);
+      }
+    }
     assert.equal(server.formats.length, 5);
     assert.ok(server.formats.every((format) => format.errors === 0), 'every format must be served');
 
@@ -41,6 +59,7 @@ test('npm run bench --quick completes and writes latest.json and latest.md', { t
 
     const markdown = readFileSync(join(out, 'latest.md'), 'utf8');
     assert.match(markdown, /\| N \| requests \|/);
+    assert.match(markdown, /paced like voice agents/);
     assert.match(markdown, /idle sockets/);
   } finally {
     rmSync(out, { recursive: true, force: true });
