@@ -1,8 +1,9 @@
 /** Builders of the JSON frames of the WebSocket protocol (protocol.md section 1). Pure. */
 import type { Alignment } from '../synthesis/alignment.js';
 import type { VoxwireError } from './errors.js';
+import type { RequestId } from './stream-request.js';
 
-export function audioFrame(audio: Uint8Array, alignment: Alignment, sampleRate: number, requestId: number): string {
+export function audioFrame(audio: Uint8Array, alignment: Alignment, sampleRate: number, requestId: RequestId): string {
   return JSON.stringify({
     type: 'audio',
     audio_content: Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength).toString('base64'),
@@ -12,11 +13,11 @@ export function audioFrame(audio: Uint8Array, alignment: Alignment, sampleRate: 
   });
 }
 
-export function audioEndFrame(requestId: number): string {
+export function audioEndFrame(requestId: RequestId): string {
   return JSON.stringify({ type: 'audio_end', request_id: requestId });
 }
 
-export function errorFrame(error: VoxwireError, requestId?: number): string {
+export function errorFrame(error: VoxwireError, requestId?: RequestId): string {
   return JSON.stringify({
     type: 'error',
     success: false,

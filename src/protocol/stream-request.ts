@@ -17,8 +17,17 @@ export interface SpeechFields {
   readonly audio: AudioFormat;
 }
 
+/**
+ * A request's id as the client gave it. The contract says integer; some released versions of LiveKit's
+ * Resemble plugin send a short uuid string and work against Resemble's service, so strings are accepted
+ * too (ours) and echoed unchanged.
+ */
+export type RequestId = number | string;
+/** Longest string id accepted, so an id cannot make every frame of a request large. */
+export const MAX_REQUEST_ID_CHARS = 128;
+
 export interface StreamRequest extends SpeechFields {
-  readonly requestId: number;
+  readonly requestId: RequestId;
   readonly binaryResponse: boolean;
   readonly noAudioHeader: boolean;
 }
@@ -27,7 +36,7 @@ export interface StreamRequest extends SpeechFields {
 export class RequestError extends Error {
   constructor(
     readonly error: VoxwireError,
-    readonly requestId: number | undefined,
+    readonly requestId: RequestId | undefined,
   ) {
     super(error.message);
   }
@@ -73,14 +82,18 @@ export function parseStreamFrame(text: string, ids: RequestIdCounter): StreamReq
   }
 }
 
-/** The id of a request: its own when it is a valid integer, else the socket's next counter value. */
-function resolveRequestId(value: JsonObject, ids: RequestIdCounter): number {
+/**
+ * The id of a request: its own when given, else the socket's next counter value. The counter counts only the
+ * requests that carry no id, so an invalid id takes no value from it (and its error carries no id).
+ */
+function resolveRequestId(value: JsonObject, ids: RequestIdCounter): RequestId {
   const given = value['request_id'];
   if (given === undefined || given === null) return ids.take();
   if (typeof given === 'number' && Number.isSafeInteger(given)) return given;
+  if (typeof given === 'string' && given.length > 0 && given.length <= MAX_REQUEST_ID_CHARS) return given;
   throw new RequestError(
-    invalid('request_id', 'must be an integer', ['integer']),
-    ids.take(),
+    invalid('request_id', `must be an integer or a string of 1 to ${MAX_REQUEST_ID_CHARS} characters`, ['integer', 'string']),
+    undefined,
   );
 }
 

@@ -7,7 +7,7 @@
 import type { WebSocket } from 'ws';
 import { errorFrame, audioEndFrame, audioFrame } from '../protocol/frames.js';
 import { VoxwireError, isVoxwireError } from '../protocol/errors.js';
-import { parseStreamFrame, RequestError, RequestIdCounter, WEBSOCKET_TEXT_LIMIT, type StreamRequest } from '../protocol/stream-request.js';
+import { parseStreamFrame, RequestError, RequestIdCounter, WEBSOCKET_TEXT_LIMIT, type RequestId, type StreamRequest } from '../protocol/stream-request.js';
 import { resolveSpeech, type SpeechJob } from '../protocol/speech-job.js';
 import { renderAudio, type RenderedChunk } from '../synthesis/render.js';
 import { AudioSeconds } from '../audio/duration.js';
@@ -32,7 +32,7 @@ export const MAX_HELD_ANSWERS = 1024;
 
 type QueueEntry =
   | { readonly kind: 'speech'; readonly request: StreamRequest; readonly job: SpeechJob; readonly abort: AbortController; started?: Prefetcher<RenderedChunk> }
-  | { readonly kind: 'error'; readonly error: VoxwireError; readonly requestId: number | undefined; readonly request?: StreamRequest };
+  | { readonly kind: 'error'; readonly error: VoxwireError; readonly requestId: RequestId | undefined; readonly request?: StreamRequest };
 
 export class StreamSession {
   private readonly ids = new RequestIdCounter();
@@ -167,7 +167,7 @@ export class StreamSession {
   }
 
   /** A request's one log line and its metrics, whether it was answered, refused or abandoned. */
-  private finished(requestId: number | undefined, request: StreamRequest | undefined, chars: number | undefined, record: RequestRecord): void {
+  private finished(requestId: RequestId | undefined, request: StreamRequest | undefined, chars: number | undefined, record: RequestRecord): void {
     this.context.metrics.request(record);
     this.context.log.info(
       {

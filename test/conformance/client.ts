@@ -6,7 +6,7 @@ export { DEFAULT_VOICE };
 
 export interface JsonFrame {
   readonly type: string;
-  readonly request_id?: number;
+  readonly request_id?: number | string;
   readonly [key: string]: unknown;
 }
 

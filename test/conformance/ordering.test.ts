@@ -16,11 +16,11 @@ after(async () => {
 const voice = DEFAULT_VOICE.uuid;
 
 /** Checks that the frames of each request form one contiguous run ending in its terminal frame. */
-function assertNotInterleaved(frames: readonly JsonFrame[]): number[] {
-  const order: number[] = [];
-  let open: number | undefined;
+function assertNotInterleaved(frames: readonly JsonFrame[]): (number | string)[] {
+  const order: (number | string)[] = [];
+  let open: number | string | undefined;
   for (const frame of frames) {
-    assert.equal(typeof frame.request_id, 'number', `every frame carries request_id: ${JSON.stringify(frame).slice(0, 120)}`);
+    assert.ok(frame.request_id !== undefined, `every frame carries request_id: ${JSON.stringify(frame).slice(0, 120)}`);
     if (open === undefined) open = frame.request_id;
     assert.equal(frame.request_id, open, 'frames of two requests are interleaved');
     if (frame.type === 'audio_end' || frame.type === 'error') {
@@ -64,6 +64,26 @@ it('numbers requests without request_id 0, 1, 2 … per socket; a given id does 
   other.close();
 });
 
+it('accepts string ids (as some LiveKit plugin versions send) and echoes them on every frame', async () => {
+  const client = await TestClient.connect(server.streamUrl);
+  client.send({ voice_uuid: voice, data: 'A string id.', request_id: 'Xk3vQ9pL2a' });
+  const [terminal] = await client.waitForTerminals(1);
+  assert.deepEqual(terminal, { type: 'audio_end', request_id: 'Xk3vQ9pL2a' });
+  for (const frame of client.frames) assert.equal(frame.request_id, 'Xk3vQ9pL2a');
+  client.close();
+});
+
+it('an invalid id takes no number from the counter', async () => {
+  const client = await TestClient.connect(server.streamUrl);
+  client.send({ voice_uuid: voice, data: 'Bad id.', request_id: 2.5 });
+  client.send({ voice_uuid: voice, data: 'No id.' });
+  const [invalid, next] = await client.waitForTerminals(2);
+  assert.equal(invalid!['error_name'], 'InvalidRequest');
+  assert.equal(invalid!.request_id, undefined);
+  assert.equal(next!.request_id, 0);
+  client.close();
+});
+
 it('allows repeated ids and answers each request once, in order', async () => {
   const client = await TestClient.connect(server.streamUrl);
   client.send({ voice_uuid: voice, data: 'Same id, first.', request_id: 5 });
@@ -98,7 +118,7 @@ it('QueueFull once 64 requests wait on one socket; every request gets exactly on
   assert.ok(full.length >= 1, 'some requests were refused');
   for (const frame of full) {
     assert.equal(frame['status_code'], 429);
-    assert.ok(frame.request_id! >= 65, `request ${frame.request_id} was refused although fewer than 64 waited`);
+    assert.ok(Number(frame.request_id) >= 65, `request ${frame.request_id} was refused although fewer than 64 waited`);
   }
   const served = client.terminals.filter((frame) => frame.type === 'audio_end').length;
   assert.equal(served + full.length, total);

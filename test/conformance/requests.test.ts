@@ -76,8 +76,10 @@ describe('invalid field values give InvalidRequest naming the field, and the soc
     ['output_format', 'ogg'],
     ['binary_response', 'yes'],
     ['no_audio_header', 1],
-    ['request_id', 'seven'],
     ['request_id', 1.5],
+    ['request_id', true],
+    ['request_id', ''],
+    ['request_id', 'x'.repeat(129)],
     ['voice_uuid', 42],
     ['data', 42],
   ];
@@ -91,7 +93,8 @@ describe('invalid field values give InvalidRequest naming the field, and the soc
       const params = error['error_params'] as Record<string, unknown>;
       assert.equal(params['field'], field);
       assert.ok(Array.isArray(params['allowed']));
-      assert.equal(typeof error.request_id, 'number', 'the request id is known (auto or given)');
+      if (field === 'request_id') assert.equal(error.request_id, undefined, 'an invalid id is not echoed');
+      else assert.equal(typeof error.request_id, 'number', 'the request id is known (auto or given)');
     });
   }
 

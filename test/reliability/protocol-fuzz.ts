@@ -61,7 +61,7 @@ const ssmlText = fc.letrec((tie) => ({
 
 /** A request with one field broken in a way whose error the contract names. */
 const brokenRequest: fc.Arbitrary<{ body: Record<string, unknown>; name: ErrorName; field?: string }> = fc.oneof(
-  fc.constantFrom<unknown>(1.5, '7', true, [], {}, -0.1, 2 ** 60).map((value) => ({ body: { request_id: value }, name: 'InvalidRequest' as const, field: 'request_id' })),
+  fc.constantFrom<unknown>(1.5, '', 'x'.repeat(129), true, [], {}, -0.1, 2 ** 60).map((value) => ({ body: { request_id: value }, name: 'InvalidRequest' as const, field: 'request_id' })),
   fc.constantFrom<unknown>(7, true, [], { a: 1 }, '').map((value) => ({ body: { voice_uuid: value }, name: 'InvalidRequest' as const, field: 'voice_uuid' })),
   fc.uuid().map((value) => ({ body: { voice_uuid: value }, name: 'VoiceNotFound' as const })),
   fc.constantFrom<unknown>(undefined, null, '').map((value) => ({ body: { data: value }, name: 'BadJSON' as const })),
@@ -89,7 +89,9 @@ export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: brokenRequest.map(({ body, name, field }): Action => {
     const request: Record<string, unknown> = { voice_uuid: VOICE, data: 'Broken.', request_id: freshId(), ...body };
     for (const key of Object.keys(request)) if (request[key] === undefined) delete request[key];
-    const expect: Expectation = field === undefined ? { kind: 'error', name, idKnown: true } : { kind: 'error', name, field, idKnown: true };
+    // An invalid request_id leaves the request without a known id; every other broken field keeps it.
+    const idKnown = field !== 'request_id';
+    const expect: Expectation = field === undefined ? { kind: 'error', name, idKnown } : { kind: 'error', name, field, idKnown };
     return { kind: 'text', payload: JSON.stringify(request), expect, label: `broken ${field ?? name}` };
   }), weight: 4 },
   { arbitrary: fc.jsonValue({ maxDepth: 3 }).map((value): Action => {
