@@ -3,21 +3,13 @@
  * WAV counts sample bytes (a streaming header excluded), MP3 counts whole MPEG frames.
  */
 import { bytesPerSample, type AudioFormat } from './formats.js';
-import { mpegFrameLength } from './mp3-frames.js';
+import { countMpegFrames, mpegSamplesPerFrame } from './mp3-frames.js';
 import { STREAMING_WAV_HEADER_BYTES } from './wav.js';
 
 /** Seconds of audio a decoder gets from `audio` (WAV sample data without header, or whole MP3 frames). */
 export function audioDuration(format: AudioFormat, audio: Uint8Array): number {
   if (format.format === 'wav') return audio.length / bytesPerSample(format.precision) / format.sampleRate;
-  // MPEG-1 (32 kHz and up) frames hold 1152 samples; MPEG-2 and 2.5 frames, 576.
-  const samplesPerFrame = format.sampleRate >= 32000 ? 1152 : 576;
-  let frames = 0;
-  for (let at = 0; at + 4 <= audio.length; frames += 1) {
-    const length = mpegFrameLength(audio, at);
-    if (length === 0) break;
-    at += length;
-  }
-  return (frames * samplesPerFrame) / format.sampleRate;
+  return (countMpegFrames(audio) * mpegSamplesPerFrame(format.sampleRate)) / format.sampleRate;
 }
 
 /** Counts the seconds of audio in encoded chunks as they are sent. */

@@ -4,6 +4,7 @@
  */
 import type { AudioFormat, SampleRate } from './formats.js';
 import { bytesPerSample } from './formats.js';
+import { countMpegFrames, mpegSamplesPerFrame } from './mp3-frames.js';
 import { createMp3Encoder, type StreamMp3Encoder } from './mp3.js';
 import { writePcm } from './pcm.js';
 import { createResampler, type StreamResampler } from './resampler.js';
@@ -22,6 +23,11 @@ export interface EncodedStream {
   readonly sampleRate: SampleRate;
   /** Samples handed to the encoder so far, at the output rate. */
   readonly outputSamples: number;
+  /**
+   * Samples a decoder gets from all the bytes returned so far: behind `outputSamples` while the MP3 encoder
+   * holds an incomplete frame; for MP3 it includes the decoder's start delay.
+   */
+  readonly emittedSamples: number;
   /** Encodes one chunk of mono Int16 PCM at the engine rate; the result may be empty. */
   push(samples: Int16Array): Uint8Array;
   /** Drains the resampler and the encoder; the stream is closed afterwards. */
@@ -84,6 +90,8 @@ abstract class ResampledStream implements EncodedStream {
     this.release();
   }
 
+  abstract readonly emittedSamples: number;
+
   protected abstract encode(samples: Int16Array): Uint8Array;
   protected abstract encodeLast(samples: Int16Array): Uint8Array;
   protected abstract release(): void;
@@ -124,11 +132,16 @@ class WavStream extends ResampledStream {
     return this.encode(samples);
   }
 
+  get emittedSamples(): number {
+    return this.outputSamples;
+  }
+
   protected release(): void {}
 }
 
 class Mp3Stream extends ResampledStream {
   readonly contentType = 'audio/mpeg';
+  private frames = 0;
 
   constructor(
     resampler: StreamResampler,
@@ -137,13 +150,22 @@ class Mp3Stream extends ResampledStream {
     super(resampler, mp3.sampleRate);
   }
 
+  get emittedSamples(): number {
+    return this.frames * mpegSamplesPerFrame(this.sampleRate);
+  }
+
   protected encode(samples: Int16Array): Uint8Array {
-    return samples.length === 0 ? new Uint8Array(0) : this.mp3.encode(samples);
+    return this.counted(samples.length === 0 ? new Uint8Array(0) : this.mp3.encode(samples));
+  }
+
+  private counted(bytes: Uint8Array): Uint8Array {
+    this.frames += countMpegFrames(bytes);
+    return bytes;
   }
 
   protected encodeLast(samples: Int16Array): Uint8Array {
     const body = this.encode(samples);
-    const tail = this.mp3.finish();
+    const tail = this.counted(this.mp3.finish());
     if (body.length === 0) return tail;
     const out = new Uint8Array(body.length + tail.length);
     out.set(body);

@@ -29,6 +29,22 @@ export function mpegFrameLength(bytes: Uint8Array, offset: number): number {
   return Math.floor((slotsPerKbps * kbps) / rate) + ((b2 >> 1) & 1);
 }
 
+/** Samples one Layer III frame decodes to: 1152 for MPEG-1 (32 kHz and up), 576 for MPEG-2 and 2.5. */
+export function mpegSamplesPerFrame(sampleRate: number): number {
+  return sampleRate >= 32000 ? 1152 : 576;
+}
+
+/** Whole frames at the start of `bytes` (counting stops at the first byte that is not a frame header). */
+export function countMpegFrames(bytes: Uint8Array): number {
+  let frames = 0;
+  for (let at = 0; at + 4 <= bytes.length; frames += 1) {
+    const length = mpegFrameLength(bytes, at);
+    if (length === 0) break;
+    at += length;
+  }
+  return frames;
+}
+
 /** Accumulates encoder output and releases it in whole frames. */
 export class MpegFrameAssembler {
   private pending = new Uint8Array(8192);

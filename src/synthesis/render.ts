@@ -31,15 +31,19 @@ export async function* renderAudio(
   // A decoder plays MP3 that many samples late and cannot trim it (no LAME tag is allowed), so the times say
   // when the listener hears each sound.
   const delaySamples = options.format.format === 'mp3' ? MP3_START_DELAY_SAMPLES : 0;
+  // Units wait here until the encoded audio holds their start: the resampler's filter and the MP3 encoder's
+  // frames make the output lag the engine's audio, on which the pipeline placed them.
+  const waiting = emptyAlignment();
   try {
     for await (const chunk of pipeline.run(request)) {
       const audio = stream.push(chunk.samples);
-      const alignment = toOutputGrid(chunk.alignment, outputRate, delaySamples);
-      if (audio.length > 0 || alignment.graph_chars.length > 0 || alignment.phon_chars.length > 0) yield { audio, alignment };
+      appendAlignment(waiting, toOutputGrid(chunk.alignment, outputRate, delaySamples));
+      const alignment = takeStartingBefore(waiting, stream.emittedSamples / outputRate);
+      if (audio.length > 0 || hasUnits(alignment)) yield { audio, alignment };
     }
     if (request.signal.aborted) return;
     const tail = stream.finish();
-    if (tail.length > 0) yield { audio: tail, alignment: emptyAlignment() };
+    if (tail.length > 0 || hasUnits(waiting)) yield { audio: tail, alignment: waiting };
   } finally {
     // A cancelled or failed request never reaches finish(): its wasm memory must still be released.
     stream.dispose();
@@ -75,14 +79,40 @@ export async function renderWhole(
     if (signal.aborted) return undefined;
     if (chunk.audio.length > 0) chunks.push(chunk.audio);
     bytes += chunk.audio.length;
-    alignment.graph_chars.push(...chunk.alignment.graph_chars);
-    alignment.graph_times.push(...chunk.alignment.graph_times);
-    alignment.phon_chars.push(...chunk.alignment.phon_chars);
-    alignment.phon_times.push(...chunk.alignment.phon_times);
+    appendAlignment(alignment, chunk.alignment);
     onProgress?.(alignment.graph_chars.length);
   }
   if (signal.aborted) return undefined;
   return { chunks, bytes, alignment, synthSeconds: (performance.now() - startedAt) / 1000 };
+}
+
+function hasUnits(alignment: Alignment): boolean {
+  return alignment.graph_chars.length > 0 || alignment.phon_chars.length > 0;
+}
+
+function appendAlignment(target: Alignment, source: Alignment): void {
+  target.graph_chars.push(...source.graph_chars);
+  target.graph_times.push(...source.graph_times);
+  target.phon_chars.push(...source.phon_chars);
+  target.phon_times.push(...source.phon_times);
+}
+
+/** Removes from `waiting` and returns the units that start before `seconds` (starts are in order). */
+function takeStartingBefore(waiting: Alignment, seconds: number): Alignment {
+  const graphs = countBefore(waiting.graph_times, seconds);
+  const phons = countBefore(waiting.phon_times, seconds);
+  return {
+    graph_chars: waiting.graph_chars.splice(0, graphs),
+    graph_times: waiting.graph_times.splice(0, graphs),
+    phon_chars: waiting.phon_chars.splice(0, phons),
+    phon_times: waiting.phon_times.splice(0, phons),
+  };
+}
+
+function countBefore(times: readonly [number, number][], seconds: number): number {
+  let count = 0;
+  while (count < times.length && times[count]![0] < seconds) count += 1;
+  return count;
 }
 
 /**

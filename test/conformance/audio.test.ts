@@ -151,16 +151,32 @@ describe('timestamps', () => {
     });
   }
 
-  it('place each unit in the frame whose audio holds its start', async () => {
-    const { frames } = await request({ data: 'Each character goes in the frame whose audio holds its start.', sample_rate: 16000, precision: 'PCM_16' });
+  for (const sampleRate of SAMPLE_RATES) {
+    it(`place each unit in the frame whose audio holds its start (resampled to ${sampleRate} Hz)`, async () => {
+      const { frames } = await request({ data: 'Each character goes in the frame whose audio holds its start.', sample_rate: sampleRate, precision: 'PCM_16' });
+      let frameStart = 0;
+      for (const frame of frames.filter((f) => f.type === 'audio')) {
+        let bytes = Buffer.from(frame['audio_content'] as string, 'base64').length;
+        if (frame === frames[0]) bytes -= 44;
+        const frameEnd = frameStart + bytes / 2 / sampleRate;
+        const stamps = frame['audio_timestamps'] as { graph_times: [number, number][]; phon_times: [number, number][] };
+        for (const [start] of [...stamps.graph_times, ...stamps.phon_times]) {
+          assert.ok(start >= frameStart - 1e-9 && start < frameEnd + 1e-9, `start ${start} outside its frame [${frameStart}, ${frameEnd})`);
+        }
+        frameStart = frameEnd;
+      }
+    });
+  }
+
+  it('place each unit in the MP3 frame run that decodes to its start', async () => {
+    const { frames } = await request({ data: 'The same rule holds for mp3 frames.', output_format: 'mp3', sample_rate: 16000 });
     let frameStart = 0;
     for (const frame of frames.filter((f) => f.type === 'audio')) {
-      let bytes = Buffer.from(frame['audio_content'] as string, 'base64').length;
-      if (frame === frames[0]) bytes -= 44;
-      const frameEnd = frameStart + bytes / 2 / 16000;
+      const mpegFrames = splitFrames(Buffer.from(frame['audio_content'] as string, 'base64'));
+      const frameEnd = frameStart + mpegFrames.reduce((sum, f) => sum + f.samples, 0) / 16000;
       const stamps = frame['audio_timestamps'] as { graph_times: [number, number][]; phon_times: [number, number][] };
       for (const [start] of [...stamps.graph_times, ...stamps.phon_times]) {
-        assert.ok(start >= frameStart - 1e-6, `start ${start} before its frame [${frameStart}, ${frameEnd})`);
+        assert.ok(start >= frameStart - 1e-9 && start < frameEnd + 1e-9, `start ${start} outside its frame [${frameStart}, ${frameEnd})`);
       }
       frameStart = frameEnd;
     }
