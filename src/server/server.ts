@@ -164,6 +164,9 @@ export async function startServer(
     if (draining) return;
     draining = true;
     clearInterval(heartbeat);
+    // Requests already accepted finish; new ones on open sockets are not read, so a busy client cannot
+    // keep the drain going until the deadline (it sees close 1001 and reconnects elsewhere).
+    for (const session of sessions) session.stopAccepting();
     const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
     const deadline = Date.now() + settings.shutdownGraceMs;
     while (Date.now() < deadline && (router.inFlight > 0 || [...sessions].some((session) => session.pending > 0))) {

@@ -39,6 +39,7 @@ export class StreamSession {
   private readonly queue: QueueEntry[] = [];
   private running = false;
   private closed = false;
+  private accepting = true;
   private current: QueueEntry | undefined;
 
   constructor(
@@ -65,8 +66,14 @@ export class StreamSession {
     return this.socket.bufferedAmount;
   }
 
+  /** Shutdown: frames that arrive from now on are not read; accepted requests still finish. */
+  stopAccepting(): void {
+    this.accepting = false;
+    this.socket.pause();
+  }
+
   private onMessage(data: Buffer, isBinary: boolean): void {
-    if (this.closed) return;
+    if (this.closed || !this.accepting) return;
     if (data.length > MAX_FRAME_BYTES) {
       this.fail(new VoxwireError('MessageTooLarge', `Frames may hold at most ${MAX_FRAME_BYTES} bytes; this one held ${data.length}.`, { max_bytes: MAX_FRAME_BYTES }));
       return;
@@ -113,7 +120,7 @@ export class StreamSession {
       while (!this.closed) {
         const entry = this.queue.shift();
         if (entry === undefined) break;
-        if (this.socket.isPaused && this.queue.length <= MAX_HELD_ANSWERS / 2) this.socket.resume();
+        if (this.accepting && this.socket.isPaused && this.queue.length <= MAX_HELD_ANSWERS / 2) this.socket.resume();
         this.current = entry;
         if (entry.kind === 'error') {
           await this.send(errorFrame(entry.error, entry.requestId));

@@ -185,6 +185,20 @@ describe('connection life', () => {
     assert.equal(client.terminals[0]?.type, 'audio_end', 'the running request completed');
     assert.equal(await client.waitForClose(), 1001);
   });
+
+  it('while draining, new requests on open sockets are not taken, so the drain ends with the running ones', async () => {
+    const local = await startTestServer({ shutdownGraceMs: 60_000 });
+    const client = await TestClient.connect(local.streamUrl);
+    client.send({ voice_uuid: voice, data: 'This one is running when the drain starts.', request_id: 1 });
+    await client.waitFor(() => client.frames.length > 0);
+    const closing = local.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    client.send({ voice_uuid: voice, data: LONG_TEXT, request_id: 2 });
+    await closing;
+    assert.equal(await client.waitForClose(), 1001);
+    assert.deepEqual(client.terminals.map((frame) => frame.request_id), [1], 'the running request ended; the late one was not started');
+    assert.equal(client.framesOf(2).length, 0);
+  });
 });
 
 describe('engine failure', () => {
