@@ -99,8 +99,16 @@ export function listVoices(): readonly Voice[] {
   return VOICES;
 }
 
+/**
+ * Voice ids of Resemble's service that popular clients use as their default, mapped onto a built-in voice so
+ * those clients work without configuration: LiveKit's Resemble plugins (Python and agents-js) default to
+ * "55592656".
+ */
+const CLIENT_DEFAULT_VOICES: ReadonlyMap<string, Voice> = new Map([['55592656', DEFAULT_VOICE]]);
+
 export function findVoice(uuid: string): Voice | undefined {
-  return BY_UUID.get(uuid.toLowerCase());
+  const key = uuid.toLowerCase();
+  return BY_UUID.get(key) ?? CLIENT_DEFAULT_VOICES.get(key);
 }
 
 function primaryOf(tag: string): string {

@@ -52,6 +52,11 @@ describe('request defaults', () => {
     assert.equal(bytes.indexOf('RIFF', 4), -1, 'exactly one header');
   });
 
+  it("speaks LiveKit's default Resemble voice id with the default voice", async () => {
+    const frames = await ask({ voice_uuid: '55592656', data: 'Default voice.', sample_rate: 44100, precision: 'PCM_16', no_audio_header: true });
+    assert.equal(frames.at(-1)?.type, 'audio_end');
+  });
+
   it('ignores unknown fields and the fields real clients send', async () => {
     const frames = await ask({
       voice_uuid: voice,
