@@ -103,6 +103,9 @@ for (const { name, body, status, error } of ERRORS) {
     assert.equal(typeof json['message'], 'string');
     assert.deepEqual(json['issues'], [json['message']]);
     assert.doesNotMatch(String(json['message']), /\bat \S+:\d+|\/work\/|node_modules|\.ts\b/, 'no stack trace or path');
+    const params = json['error_params'] as Record<string, unknown> | undefined;
+    if (error === 'InvalidRequest') assert.ok(typeof params?.['field'] === 'string' && Array.isArray(params['allowed']), 'details as on WebSocket');
+    if (error === 'InvalidSSML') assert.ok(typeof params?.['line'] === 'number' && typeof params['column'] === 'number');
   });
 }
 

@@ -24,6 +24,8 @@ export interface HttpFailure {
   readonly status: number;
   readonly errorName: string;
   readonly message: string;
+  /** The catalogue's details (field, allowed, line, column, …), as on WebSocket. */
+  readonly params?: Readonly<Record<string, unknown>>;
 }
 
 export function routeFailure(status: 404 | 405, message: string): HttpFailure {
@@ -81,7 +83,11 @@ export async function sendJson(
   response.end(payload);
 }
 
-/** `{success:false, error_name, message, issues:[message]}` with the failure's status. */
+/**
+ * `{success:false, error_name, message, issues:[message]}` with the failure's status, plus `error_params` when
+ * the error has details (the contract's shape with the field `@resemble/node` declares for them).
+ */
 export function sendError(request: IncomingMessage, response: ServerResponse, failure: HttpFailure, headers: OutgoingHttpHeaders = {}): Promise<void> {
-  return sendJson(request, response, failure.status, { success: false, error_name: failure.errorName, message: failure.message, issues: [failure.message] }, headers);
+  const params = failure.params !== undefined && Object.keys(failure.params).length > 0 ? { error_params: failure.params } : {};
+  return sendJson(request, response, failure.status, { success: false, error_name: failure.errorName, message: failure.message, issues: [failure.message], ...params }, headers);
 }
