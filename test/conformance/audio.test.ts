@@ -7,6 +7,7 @@ import { MP3_START_DELAY_SAMPLES } from '../../src/audio/mp3.js';
 import { NEUTRAL_PROSODY } from '../../src/engines/engine.js';
 import { createEspeakEngine } from '../../src/engines/espeak/engine.js';
 import { decodeMp3, splitFrames } from '../audio/mpeg.js';
+import { renderSegment } from '../engines/measure.js';
 import { DEFAULT_VOICE, joinAudio, joinTimestamps, type JsonFrame } from './client.js';
 import { assertTimestampInvariants, parseSpeechWav, rms, sharedServerAndClient } from './server.js';
 
@@ -226,15 +227,7 @@ describe('chunk boundaries', () => {
     const engine = createEspeakEngine({ workers: 1 });
     try {
       await engine.ready();
-      const parts: Int16Array[] = [];
-      const segment = { voice: DEFAULT_VOICE.spec, text, prosody: NEUTRAL_PROSODY, repeatable: true };
-      for await (const chunk of engine.synthesize(segment, new AbortController().signal)) parts.push(chunk.samples);
-      const whole = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
-      let offset = 0;
-      for (const part of parts) {
-        whole.set(part, offset);
-        offset += part.length;
-      }
+      const { samples: whole } = await renderSegment(engine, { voice: DEFAULT_VOICE.spec, text, prosody: NEUTRAL_PROSODY, repeatable: true });
       const stream = await createEncodedStream({ engineRate: 22050, format: { format: 'wav', sampleRate: 44100, precision: 'PCM_16' }, header: 'none' });
       const onePiece = Buffer.concat([stream.push(whole), stream.finish()]);
       stream.dispose();

@@ -31,8 +31,12 @@ export async function render(
   prosody: Prosody = NEUTRAL_PROSODY,
   ipa?: string,
 ): Promise<Rendered> {
+  return renderSegment(engine, ipa === undefined ? { voice, text, prosody } : { voice, text, prosody, ipa });
+}
+
+/** Synthesizes one segment to the end and joins its chunks. */
+export async function renderSegment(engine: Engine, segment: EngineSegment): Promise<Rendered> {
   const chunks: EngineChunk[] = [];
-  const segment: EngineSegment = ipa === undefined ? { voice, text, prosody } : { voice, text, prosody, ipa };
   for await (const chunk of engine.synthesize(segment, new AbortController().signal)) chunks.push(chunk);
   return concatChunks(chunks);
 }

@@ -4,6 +4,7 @@ import { after, before, it } from 'node:test';
 import { NEUTRAL_PROSODY, type Engine, type EngineSegment } from '../../src/engines/engine.js';
 import { createEspeakEngine } from '../../src/engines/espeak/engine.js';
 import { DEFAULT_VOICE } from '../../src/voices/catalogue.js';
+import { renderSegment } from './measure.js';
 
 let engine: Engine;
 before(async () => {
@@ -15,15 +16,7 @@ after(async () => {
 });
 
 async function samplesOf(segment: EngineSegment): Promise<Int16Array> {
-  const parts: Int16Array[] = [];
-  for await (const chunk of engine.synthesize(segment, new AbortController().signal)) parts.push(chunk.samples);
-  const all = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    all.set(part, offset);
-    offset += part.length;
-  }
-  return all;
+  return (await renderSegment(engine, segment)).samples;
 }
 
 it('repeatable segments are identical across both workers and after other work', async () => {
