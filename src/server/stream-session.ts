@@ -203,7 +203,7 @@ export class StreamSession {
     const { request, job, abort } = entry;
     const rendered = renderAudio(
       this.context.pipeline,
-      { plan: job.plan, voice: job.voice, signal: abort.signal, timestamps: !request.binaryResponse },
+      { plan: job.plan, voice: job.voice, prepared: job.prepared, signal: abort.signal, timestamps: !request.binaryResponse },
       { format: request.audio, header: request.noAudioHeader ? 'none' : 'streaming' },
     );
     return new Prefetcher(rendered, PREFETCH_CHUNKS);

@@ -33,6 +33,8 @@ export interface SynthesisRequest {
    * waits for a timestamp to become final, and chunks carry empty alignments. Default true.
    */
   readonly timestamps?: boolean;
+  /** The plan as `prepare` checked it, when the caller did so already (it is not checked twice). */
+  readonly prepared?: PreparedSynthesis;
 }
 
 type Step =
@@ -109,7 +111,7 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
   }
 
   async function* run(request: SynthesisRequest): AsyncGenerator<PcmChunk, void, undefined> {
-    const prepared = prepare(request.plan, request.voice);
+    const prepared = request.prepared ?? prepare(request.plan, request.voice);
     const shaper = new ChunkShaper(rate);
     for (const step of prepared.steps) {
       if (request.signal.aborted) return;

@@ -7,7 +7,7 @@ import { createEncodedStream, type EncodedStream } from '../audio/encoded-stream
 import type { AudioFormat } from '../audio/formats.js';
 import { MP3_START_DELAY_SAMPLES } from '../audio/mp3.js';
 import { emptyAlignment, type Alignment } from './alignment.js';
-import type { PipelineVoice, SynthesisPipeline, SynthesisRequest } from './pipeline.js';
+import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline, SynthesisRequest } from './pipeline.js';
 import type { SynthesisPlan } from './plan.js';
 
 export interface RenderedChunk {
@@ -66,7 +66,7 @@ export interface RenderedRequest {
 /** Renders `job` completely; resolves undefined when `signal` aborts (the client went away). */
 export async function renderWhole(
   pipeline: SynthesisPipeline,
-  job: { readonly plan: SynthesisPlan; readonly voice: PipelineVoice },
+  job: { readonly plan: SynthesisPlan; readonly voice: PipelineVoice; readonly prepared?: PreparedSynthesis },
   format: AudioFormat,
   signal: AbortSignal,
   onProgress?: (graphemesDone: number) => void,
@@ -75,7 +75,7 @@ export async function renderWhole(
   const chunks: Uint8Array[] = [];
   const alignment = emptyAlignment();
   let bytes = 0;
-  for await (const chunk of renderAudio(pipeline, { plan: job.plan, voice: job.voice, signal }, { format, header: 'none' })) {
+  for await (const chunk of renderAudio(pipeline, { plan: job.plan, voice: job.voice, prepared: job.prepared, signal }, { format, header: 'none' })) {
     if (signal.aborted) return undefined;
     if (chunk.audio.length > 0) chunks.push(chunk.audio);
     bytes += chunk.audio.length;

@@ -43,7 +43,7 @@ export async function streamAudio({ request, response, context, signal, report }
     return;
   }
 
-  const chunks = renderAudio(context.pipeline, { plan: job.plan, voice: job.voice, signal, timestamps: false }, { format: fields.audio, header: 'streaming' });
+  const chunks = renderAudio(context.pipeline, { plan: job.plan, voice: job.voice, prepared: job.prepared, signal, timestamps: false }, { format: fields.audio, header: 'streaming' });
   for await (const chunk of chunks) {
     if (signal.aborted) return;
     if (chunk.audio.length === 0) continue;
