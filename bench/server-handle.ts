@@ -1,10 +1,9 @@
-/** Runs bench/server-process.ts as a child and reads its memory from /proc while it works. */
+/** Runs bench/server-process.ts (compiled) as a child and reads its memory from /proc while it works. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { compiled } from './compiled.js';
 
-const ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
 
 export interface ServerHandleOptions {
@@ -30,7 +29,8 @@ export class ServerHandle {
 
   static async start(options: ServerHandleOptions): Promise<ServerHandle> {
     const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', ENTRY, String(options.workers), String(options.connections)], {
+    const entry = await compiled('bench/server-process.ts');
+    const child = spawn(process.execPath, [...profile, entry, String(options.workers), String(options.connections)], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const lines = createInterface({ input: child.stdout! });

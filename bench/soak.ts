@@ -9,8 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { compiled } from './compiled.js';
 
 interface ServerLine {
   readonly streamUrl?: string;
@@ -71,7 +71,7 @@ async function drive(): Promise<void> {
   const minutes = argument('--minutes', 10);
   const clients = argument('--clients', 64);
   const workers = argument('--workers', 2);
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', '--workers', String(workers)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [await compiled('bench/soak.ts'), '--serve', '--workers', String(workers)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const delays: number[] = [];
   let maxDelay = 0;
   const urls = await new Promise<{ streamUrl: string; httpUrl: string }>((resolve, reject) => {
