@@ -50,14 +50,6 @@ export async function createEncodedStream(options: EncodedStreamOptions): Promis
   return new WavStream(resampler, format, options.header === 'streaming');
 }
 
-export function samplesToSeconds(samples: number, sampleRate: number): number {
-  return samples / sampleRate;
-}
-
-export function secondsToSamples(seconds: number, sampleRate: number): number {
-  return Math.round(seconds * sampleRate);
-}
-
 /** Shared life cycle: resample, count, refuse use after the end. */
 abstract class ResampledStream implements EncodedStream {
   abstract readonly contentType: 'audio/wav' | 'audio/mpeg';

@@ -151,13 +151,13 @@ export class WorkerPool<Request, Output> {
     const onAbort = (): void => this.cancel(job);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      let next = 0;
       for (;;) {
         // Checked before every yield: once the abort is seen, nothing more reaches the consumer.
         if (signal.aborted) return;
-        if (next < job.outputs.length) {
-          yield job.outputs[next]!;
-          next += 1;
+        // Taken off the job as it is handed out, so a slow consumer does not keep what it already has.
+        const output = job.outputs.shift();
+        if (output !== undefined) {
+          yield output;
           continue;
         }
         if (job.error) throw job.error;

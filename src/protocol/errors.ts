@@ -26,12 +26,14 @@ export class VoxwireError extends Error {
   /** WebSocket close code when this error ends the connection, null when the socket stays open. */
   readonly closeCode: number | null;
 
+  /** `cause`: what went wrong inside (an engine crash, say), for the server's log; never sent to clients. */
   constructor(
     readonly errorName: ErrorName,
     message: string,
     readonly params: ErrorParams = {},
+    options?: { readonly cause: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.status = ERROR_CATALOGUE[errorName].status;
     this.closeCode = ERROR_CATALOGUE[errorName].closeCode;
   }

@@ -2,7 +2,7 @@
  * Listening, routing, auth, limits and shutdown. Knows HTTP and sockets, nothing of engines: requests are
  * handed to the protocol layer through the ServerContext.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -58,14 +58,10 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => void;
-
-/** `httpHandler` replaces the HTTP routes of src/server/http (which share the connection limits). */
 export async function startServer(
   context: ServerContext,
   verifier: KeyVerifier,
   settings: ServerSettings,
-  httpHandler?: HttpHandler,
 ): Promise<RunningServer> {
   if (!verifier.hasKeys() && !isLoopback(settings.host)) {
     throw new Error(
@@ -75,6 +71,8 @@ export async function startServer(
   const limits = new ConnectionLimits(settings.limits);
   const sessions = new Set<StreamSession>();
   const alive = new WeakMap<WebSocket, boolean>();
+  const sessionOf = new WeakMap<WebSocket, StreamSession>();
+  const sentAtLastBeat = new WeakMap<WebSocket, number>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: TRANSPORT_MAX_PAYLOAD, perMessageDeflate: false });
   let draining = false;
   let warmth: 'warm' | 'warming up' | 'engine failed' = settings.warmUp === undefined ? 'warm' : 'warming up';
@@ -85,9 +83,8 @@ export async function startServer(
   const ops = createOpsRoutes(context.metrics, () => (draining ? 'draining' : warmth === 'warm' ? undefined : warmth));
 
   const router = createHttpRouter({ context, verifier, limits });
-  const handleHttp = httpHandler ?? router.handle;
   const http = createServer(HTTP_TIMEOUTS, (request, response) => {
-    if (!ops.handle(request, response)) handleHttp(request, response);
+    if (!ops.handle(request, response)) router.handle(request, response);
   });
   context.metrics.watch({
     openSockets: () => sessions.size,
@@ -101,6 +98,8 @@ export async function startServer(
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
+      // The drain may have begun while the handshake was under way; its sessions were already told to stop.
+      if (draining) return ws.close(1001, 'server shutting down');
       const auth = authenticate(verifier, request.headers, url);
       if (!auth.ok) return refuse(ws, new VoxwireError('Unauthorized', auth.reason), context);
       const release = limits.acquire(auth.principal, verifier.hasKeys());
@@ -114,6 +113,7 @@ export async function startServer(
   function openSession(ws: WebSocket, principal: Principal, release: () => void): void {
     const session = new StreamSession(ws, context, principal);
     sessions.add(session);
+    sessionOf.set(ws, session);
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
     ws.on('message', () => alive.set(ws, true));
@@ -124,8 +124,17 @@ export async function startServer(
     });
   }
 
+  const port = await listen(http, settings.port, settings.host);
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
+      const session = sessionOf.get(ws);
+      if (ws.isPaused && session !== undefined) {
+        // A socket its session paused (too many answers waiting) cannot read pongs: frames leaving it show
+        // the peer is alive; a paused socket that sent nothing for a whole interval is dropped.
+        if (session.framesSent !== sentAtLastBeat.get(ws)) sentAtLastBeat.set(ws, session.framesSent);
+        else ws.terminate();
+        continue;
+      }
       if (alive.get(ws) === false) {
         ws.terminate();
         continue;
@@ -135,8 +144,6 @@ export async function startServer(
     }
   }, settings.heartbeatMs);
   heartbeat.unref();
-
-  const port = await listen(http, settings.port, settings.host);
   const hostForUrl = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   let metricsServer: Server | undefined;
   let metricsUrl: string | undefined;
@@ -160,8 +167,14 @@ export async function startServer(
     verifier.hasKeys() ? 'voxwire listening' : 'voxwire listening without API keys: loopback clients only',
   );
 
-  async function close(): Promise<void> {
-    if (draining) return;
+  let closing: Promise<void> | undefined;
+  function close(): Promise<void> {
+    // A second caller waits for the same drain instead of returning while it still runs.
+    closing ??= drain();
+    return closing;
+  }
+
+  async function drain(): Promise<void> {
     draining = true;
     clearInterval(heartbeat);
     // Requests already accepted finish; new ones on open sockets are not read, so a busy client cannot

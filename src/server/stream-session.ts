@@ -40,6 +40,7 @@ export class StreamSession {
   private running = false;
   private closed = false;
   private accepting = true;
+  private sent = 0;
   private current: QueueEntry | undefined;
 
   constructor(
@@ -59,6 +60,11 @@ export class StreamSession {
   /** Requests accepted and waiting behind the one being answered. */
   get queued(): number {
     return this.queue.length;
+  }
+
+  /** Frames handed to the socket so far (the heartbeat's sign of life while reading is paused). */
+  get framesSent(): number {
+    return this.sent;
   }
 
   /** Outgoing bytes queued in this socket and not yet written to the network. */
@@ -160,6 +166,7 @@ export class StreamSession {
     } catch (error) {
       if (this.closed) return;
       const failure = isVoxwireError(error) ? error : this.internalError(error);
+      if (failure.cause !== undefined) this.context.log.error({ err: failure.cause, request_id: request.requestId }, 'synthesis failed');
       outcome = failure.errorName;
       await this.send(errorFrame(failure, request.requestId));
     } finally {
@@ -212,6 +219,7 @@ export class StreamSession {
   /** Sends a frame; waits while the socket holds more than the high-water mark. */
   private async send(frame: string | Uint8Array): Promise<void> {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    this.sent += 1;
     await new Promise<void>((resolve) => {
       this.socket.send(frame, { binary: typeof frame !== 'string' }, () => resolve());
       if (this.socket.bufferedAmount <= SOCKET_HIGH_WATER_BYTES) resolve();
@@ -241,7 +249,7 @@ export class StreamSession {
     for (const entry of entries) {
       if (entry.kind === 'speech') {
         entry.abort.abort();
-        void entry.started?.return();
+        entry.started?.return().catch((error: unknown) => this.context.log.error({ err: error }, 'abandoning a request failed'));
       }
     }
     this.queue.length = 0;

@@ -130,7 +130,7 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
             yield* shaper.ready();
           }
         } catch (error) {
-          if (error instanceof EngineFailure) throw new VoxwireError('SynthesisFailure', 'The speech engine failed on this request.');
+          if (error instanceof EngineFailure) throw new VoxwireError('SynthesisFailure', 'The speech engine failed on this request.', {}, { cause: error });
           throw error;
         }
         if (request.signal.aborted) return;

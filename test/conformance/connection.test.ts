@@ -1,6 +1,7 @@
 /** protocol.md section 1 "Authentication", "Errors" that close the socket, and "Connection life". */
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import pino from 'pino';
 import { after, before, describe, it } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
 import { SOCKET_HIGH_WATER_BYTES } from '../../src/server/stream-session.js';
@@ -203,9 +204,11 @@ describe('connection life', () => {
 
 describe('engine failure', () => {
   let server: Voxwire;
+  const logLines: string[] = [];
   before(async () => {
     process.env['VOXWIRE_TEST_FAULTS'] = '1';
-    server = await startTestServer({ workers: 1 });
+    const logger = pino({ level: 'error' }, { write: (line: string) => void logLines.push(line) });
+    server = await startTestServer({ workers: 1, logger });
   });
   after(async () => {
     await server.close();
@@ -223,6 +226,11 @@ describe('engine failure', () => {
     assert.equal(failed!.request_id, 1);
     assert.doesNotMatch(String(failed!['message']), /\/|at .*\(/, 'no paths or stack traces in messages');
     assert.equal(next!.type, 'audio_end');
+    const logged = logLines.map((line) => JSON.parse(line) as { msg: string; err?: { message?: string } });
+    assert.ok(
+      logged.some((line) => line.msg === 'synthesis failed' && /worker|exit|crash/i.test(line.err?.message ?? '')),
+      `the operator's log says why: ${logLines.join('')}`,
+    );
     client.close();
   });
 });

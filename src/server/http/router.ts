@@ -152,6 +152,7 @@ export function createHttpRouter({ context, verifier, limits }: HttpDependencies
 
   function fail(request: IncomingMessage, response: ServerResponse, error: unknown, tracked: Tracked): void {
     if (!isVoxwireError(error)) context.log.error({ err: error }, 'http request failed');
+    else if (error.cause !== undefined) context.log.error({ err: error.cause }, 'synthesis failed');
     const failure = isVoxwireError(error) ? error : new VoxwireError('SynthesisFailure', 'The server failed on this request.');
     tracked.errorName = failure.errorName;
     // Mid-stream, the status line is gone: cutting the connection tells the client the audio is incomplete.
