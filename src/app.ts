@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 import type { Engine } from './engines/engine.js';
 import { createEspeakEngine } from './engines/espeak/engine.js';
 import { KeyStore } from './keys/store.js';
-import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './server/auth.js';
+import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './keys/verifier.js';
 import type { ServerContext } from './server/context.js';
 import { createMetrics } from './server/metrics.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';

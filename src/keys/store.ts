@@ -9,7 +9,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { hashKey, type KeyVerifier, type Principal } from '../server/auth.js';
+import { hashKey, type KeyVerifier, type Principal } from './verifier.js';
 
 export const KEY_DATABASE_FILE = 'keys.sqlite';
 

@@ -2,7 +2,7 @@
  * Connection limits, per key and for the whole server (protocol.md: ConcurrencyLimitExceeded). A slot is
  * taken when a connection or HTTP request starts and given back exactly once when it ends.
  */
-import type { Principal } from './auth.js';
+import type { Principal } from '../keys/verifier.js';
 
 export interface LimitSettings {
   readonly perKey: number;

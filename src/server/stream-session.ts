@@ -14,7 +14,7 @@ import { AudioSeconds } from '../audio/duration.js';
 import type { RequestRecord } from './metrics.js';
 import { Prefetcher } from './prefetch.js';
 import type { ServerContext } from './context.js';
-import type { Principal } from './auth.js';
+import type { Principal } from '../keys/verifier.js';
 
 /** Requests that may wait on one socket (protocol.md: QueueFull, ours: 64). */
 export const MAX_QUEUED_REQUESTS = 64;

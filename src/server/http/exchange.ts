@@ -1,7 +1,7 @@
 /** What a route handler gets: the request, its response, who sent it, and a signal for a client that leaves. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SpeechFields } from '../../protocol/stream-request.js';
-import type { Principal } from '../auth.js';
+import type { Principal } from '../../keys/verifier.js';
 import type { ServerContext } from '../context.js';
 
 export interface HttpExchange {

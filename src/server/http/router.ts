@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VoxwireError, isVoxwireError } from '../../protocol/errors.js';
-import { authenticate, type KeyVerifier } from '../auth.js';
+import type { KeyVerifier } from '../../keys/verifier.js';
+import { authenticate } from '../auth.js';
 import type { ConnectionLimits } from '../connection-limits.js';
 import type { ServerContext } from '../context.js';
 import type { Endpoint } from '../metrics.js';
