@@ -60,7 +60,7 @@ export function createMetrics(engineStats?: () => EngineStats): ServerMetrics {
 
   const histogram = (name: string, help: string, buckets: number[]): Histogram<'endpoint'> =>
     new Histogram({ name, help, labelNames: ['endpoint'] as const, buckets, registers });
-  const firstAudio = histogram('voxwire_time_to_first_audio_seconds', 'Seconds from the start of a streamed answer to its first audio', FIRST_AUDIO_BUCKETS);
+  const firstAudio = histogram('voxwire_time_to_first_audio_seconds', 'Seconds from a streamed request\'s arrival to its first audio (on WebSocket including any wait behind earlier requests on the socket)', FIRST_AUDIO_BUCKETS);
   const realTimeFactor = histogram(
     'voxwire_synthesis_real_time_factor',
     'Wall-clock seconds of a successful request divided by the seconds of audio it produced (includes waits on slow clients)',

@@ -31,7 +31,15 @@ const PREFETCH_CHUNKS = 8;
 export const MAX_HELD_ANSWERS = 1024;
 
 type QueueEntry =
-  | { readonly kind: 'speech'; readonly request: StreamRequest; readonly job: SpeechJob; readonly abort: AbortController; started?: Prefetcher<RenderedChunk> }
+  | {
+      readonly kind: 'speech';
+      readonly request: StreamRequest;
+      readonly job: SpeechJob;
+      readonly abort: AbortController;
+      /** performance.now() when the frame arrived: first audio is timed from here, as the client times it. */
+      readonly receivedAt: number;
+      started?: Prefetcher<RenderedChunk>;
+    }
   | { readonly kind: 'error'; readonly error: VoxwireError; readonly requestId: RequestId | undefined; readonly request?: StreamRequest };
 
 export class StreamSession {
@@ -80,6 +88,7 @@ export class StreamSession {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closed || !this.accepting) return;
+    const receivedAt = performance.now();
     if (data.length > MAX_FRAME_BYTES) {
       this.fail(new VoxwireError('MessageTooLarge', `Frames may hold at most ${MAX_FRAME_BYTES} bytes; this one held ${data.length}.`, { max_bytes: MAX_FRAME_BYTES }));
       return;
@@ -102,7 +111,7 @@ export class StreamSession {
     }
     try {
       const job = resolveSpeech(request, WEBSOCKET_TEXT_LIMIT, this.context.voices, this.context.pipeline);
-      this.enqueue({ kind: 'speech', request, job, abort: new AbortController() });
+      this.enqueue({ kind: 'speech', request, job, abort: new AbortController(), receivedAt });
     } catch (error) {
       this.enqueue({ kind: 'error', error: isVoxwireError(error) ? error : this.internalError(error), requestId: request.requestId, request });
     }
@@ -145,7 +154,7 @@ export class StreamSession {
 
   private async answer(entry: QueueEntry & { kind: 'speech' }): Promise<void> {
     const { request } = entry;
-    const startedAt = performance.now();
+    const startedAt = entry.receivedAt;
     let firstAudioMs: number | undefined;
     let outcome = 'ok';
     const audio = new AudioSeconds(request.audio, !request.noAudioHeader);
