@@ -17,10 +17,13 @@ export interface WorkerPoolOptions {
   readonly size: number;
   /** A running job that produces no output for this long is treated as hung. */
   readonly hangTimeoutMs: number;
+  /** A worker not ready this long after it was spawned is replaced, as a failed start (default 60 s). */
+  readonly startTimeoutMs?: number;
 }
 
 /** Workers that die before becoming ready this many times in a row mean the pool cannot work at all. */
 const MAX_START_FAILURES = 3;
+const DEFAULT_START_TIMEOUT_MS = 60_000;
 
 /**
  * Worker threads cannot load TypeScript on their own, even when the parent runs under tsx: this bootstrap
@@ -87,7 +90,6 @@ export class WorkerPool<Request, Output> {
   private readonly slots = new Set<Slot<Request, Output>>();
   private readonly queue: Job<Request, Output>[] = [];
   private startFailures = 0;
-  private everReady = 0;
   private closing = false;
   private broken: EngineFailure | undefined;
   private readonly readyPromise: Promise<void>;
@@ -183,6 +185,14 @@ export class WorkerPool<Request, Output> {
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, loader } });
     const slot: Slot<Request, Output> = { worker, ready: false, gone: false, job: undefined, watchdog: undefined };
     this.slots.add(slot);
+    // Start-up has its own watchdog: a worker stuck loading would otherwise leave ready() pending forever.
+    const startTimeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    slot.watchdog = setTimeout(() => {
+      if (slot.ready || slot.gone) return;
+      void worker.terminate();
+      this.onGone(slot, `worker did not start within ${startTimeoutMs} ms`);
+    }, startTimeoutMs);
+    slot.watchdog.unref();
     worker.unref();
     worker.on('message', (message: HostMessage<Output>) => this.onMessage(slot, message));
     worker.on('error', (error: Error) => this.onGone(slot, `worker crashed: ${error.message}`));
@@ -193,9 +203,13 @@ export class WorkerPool<Request, Output> {
     if (slot.gone) return;
     if (message.type === 'ready') {
       slot.ready = true;
+      clearTimeout(slot.watchdog);
+      slot.watchdog = undefined;
       this.startFailures = 0;
-      this.everReady += 1;
-      if (this.everReady === this.options.size) this.settleReady();
+      // Ready when as many workers are up as the pool holds (a replacement does not stand in for a slow start).
+      let ready = 0;
+      for (const each of this.slots) if (each.ready && !each.gone) ready += 1;
+      if (ready >= this.options.size) this.settleReady();
       this.dispatch();
       return;
     }
@@ -217,8 +231,12 @@ export class WorkerPool<Request, Output> {
     this.replace();
   }
 
+  /** (Re)starts the hang watchdog of a busy worker; refreshing one timer per output costs less than a new one. */
   private armWatchdog(slot: Slot<Request, Output>): void {
-    clearTimeout(slot.watchdog);
+    if (slot.watchdog !== undefined) {
+      slot.watchdog.refresh();
+      return;
+    }
     slot.watchdog = setTimeout(() => {
       if (slot.gone) return;
       slot.job?.end(new EngineFailure(`engine produced nothing for ${this.options.hangTimeoutMs} ms`));
@@ -243,12 +261,14 @@ export class WorkerPool<Request, Output> {
     slot.gone = true;
     slot.job = undefined;
     clearTimeout(slot.watchdog);
+    slot.watchdog = undefined;
     this.slots.delete(slot);
   }
 
   private release(slot: Slot<Request, Output>): void {
     slot.job = undefined;
     clearTimeout(slot.watchdog);
+    slot.watchdog = undefined;
     // An idle pool must not keep the process alive; a busy one must, or a pending job could be dropped.
     slot.worker.unref();
     this.dispatch();

@@ -16,6 +16,8 @@ export interface EspeakEngineOptions {
   readonly workers?: number;
   /** A segment that produces no audio for this long fails and its worker is replaced (default 10 s). */
   readonly hangTimeoutMs?: number;
+  /** A worker not ready this long after it started loading is replaced (default 60 s). */
+  readonly startTimeoutMs?: number;
 }
 
 const DEFAULT_HANG_TIMEOUT_MS = 10_000;
@@ -48,6 +50,7 @@ export function createEspeakEngine(options: EspeakEngineOptions = {}): Engine {
     entry: WORKER_ENTRY,
     size: options.workers ?? availableParallelism(),
     hangTimeoutMs: options.hangTimeoutMs ?? DEFAULT_HANG_TIMEOUT_MS,
+    ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
   });
   return {
     capabilities: espeakCapabilities(),

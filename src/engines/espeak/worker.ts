@@ -2,7 +2,7 @@
 import type { EngineChunk } from '../engine.js';
 import { hostJobs, type JobContext } from '../worker-host.js';
 import { EspeakEventMapper, writtenWords } from './events.js';
-import { TEST_FAULTS, type EspeakJob } from './job.js';
+import { TEST_FAULTS, TEST_START_HANG, type EspeakJob } from './job.js';
 import { ESPEAK_SAMPLE_RATE, loadEspeak, type ESpeakNGWorker, type LoadedEspeak } from './native.js';
 import { applyGain } from './prosody.js';
 
@@ -73,6 +73,7 @@ async function withFixedClock<T>(work: () => Promise<T>): Promise<T> {
 }
 
 await hostJobs<EspeakJob, EngineChunk>(async () => {
+  if (faultsEnabled && process.env['VOXWIRE_TEST_FAULT_AT_START'] === TEST_START_HANG) for (;;);
   const { espeak, restorePristine } = await withFixedClock(async () => {
     const loaded = await loadEspeak();
     // Warm-up: the first synthesis loads voice data and compiles hot paths; do it before accepting jobs.
