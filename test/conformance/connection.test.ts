@@ -1,12 +1,12 @@
 /** protocol.md section 1 "Authentication", "Errors" that close the socket, and "Connection life". */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import pino from 'pino';
 import { after, before, describe, it } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
 import { SOCKET_HIGH_WATER_BYTES } from '../../src/server/stream-session.js';
 import { DEFAULT_VOICE, TestClient } from './client.js';
 import { startTestServer } from './server.js';
+import { clientFrame, rawUpgrade } from '../reliability/raw-socket.js';
 
 const voice = DEFAULT_VOICE.uuid;
 const KEY = 'vx_test_key_0123456789';
@@ -122,7 +122,7 @@ describe('connection life', () => {
 
   it('keeps a client that answers its pings, drops a peer that stops answering', async () => {
     const healthy = await TestClient.connect(server.streamUrl);
-    const dead = await rawUpgrade(server.server.port);
+    const dead = await rawUpgrade(server.streamUrl);
     const closed = new Promise<void>((resolve) => dead.once('close', () => resolve()));
     await closed; // the raw peer never answers pings: the server must drop it
     await new Promise((resolve) => setTimeout(resolve, 700));
@@ -135,9 +135,9 @@ describe('connection life', () => {
   it('a slow reader (16 KiB every 100 ms) holds server-side buffering bounded while synthesis waits', async () => {
     // Its own server: the raw client below answers no pings, which the 300 ms heartbeat here would punish.
     const local = await startTestServer();
-    const socket = await rawUpgrade(local.server.port);
+    const socket = await rawUpgrade(local.streamUrl);
     socket.pause();
-    socket.write(maskedTextFrame(JSON.stringify({ voice_uuid: voice, data: LONG_TEXT, sample_rate: 48000, precision: 'PCM_32' })));
+    socket.write(clientFrame(Buffer.from(JSON.stringify({ voice_uuid: voice, data: LONG_TEXT, sample_rate: 48000, precision: 'PCM_32' }))));
     const session = await waitForSession(local);
     let maxBuffered = 0;
     let received = 0;
@@ -242,27 +242,4 @@ async function waitForSession(server: Voxwire): Promise<{ bufferedBytes: number;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error('no busy session');
-}
-
-/** A client-to-server text frame (clients must mask their frames). */
-function maskedTextFrame(text: string): Buffer {
-  const payload = Buffer.from(text, 'utf8');
-  const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-  const length = payload.length < 126 ? Buffer.from([0x80 | payload.length]) : payload.length < 65536 ? Buffer.from([0x80 | 126, payload.length >> 8, payload.length & 0xff]) : Buffer.concat([Buffer.from([0x80 | 127, 0, 0, 0, 0]), Buffer.from([(payload.length >>> 24) & 0xff, (payload.length >> 16) & 0xff, (payload.length >> 8) & 0xff, payload.length & 0xff])]);
-  const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]!));
-  return Buffer.concat([Buffer.from([0x81]), length, mask, masked]);
-}
-
-/** A WebSocket peer that completes the upgrade and then never answers anything (a dead client). */
-function rawUpgrade(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.write(
-        'GET /stream HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-      );
-    });
-    socket.once('data', (data) => (data.toString().startsWith('HTTP/1.1 101') ? resolve(socket) : reject(new Error(data.toString()))));
-    socket.once('error', reject);
-  });
 }
