@@ -1,7 +1,8 @@
 /** `voxwire say`: synthesize text (or SSML) to a WAV or MP3 file with the embedded engine, no server needed. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { bytesPerSample, isSampleRate, PRECISIONS, type AudioFormat } from '../audio/formats.js';
+import { audioDuration } from '../audio/duration.js';
+import { isSampleRate, PRECISIONS, type AudioFormat } from '../audio/formats.js';
 import { createEspeakEngine } from '../engines/espeak/engine.js';
 import { VoxwireError } from '../protocol/errors.js';
 import { resolveSpeech } from '../protocol/speech-job.js';
@@ -74,7 +75,7 @@ export async function runSayCommand(args: string[]): Promise<number> {
     const audio = Buffer.concat(rendered.chunks);
     writeFileSync(values.output, fields.audio.format === 'wav' ? wavFile(fields.audio, audio) : audio);
     if (values.timestamps) writeFileSync(values.timestamps, `${JSON.stringify(rendered.alignment, null, 2)}\n`);
-    const seconds = describe(fields.audio, audio.length);
+    const seconds = describe(fields.audio, audio);
     process.stderr.write(`${progress ? '\n' : ''}Wrote ${values.output}: ${seconds}, voice ${voice.name}\n`);
     return 0;
   } catch (error) {
@@ -94,9 +95,9 @@ function pickVoice(query: string | undefined): (typeof DEFAULT_VOICE) | undefine
   return findVoice(query) ?? listVoices().find((voice) => voice.name.toLowerCase().startsWith(lower)) ?? voiceForLanguage(query);
 }
 
-function describe(format: AudioFormat, bytes: number): string {
-  if (format.format === 'mp3') return `${(bytes / 1024).toFixed(1)} KiB of MP3 at ${format.sampleRate} Hz`;
-  return `${(bytes / bytesPerSample(format.precision) / format.sampleRate).toFixed(2)} s at ${format.sampleRate} Hz ${format.precision}`;
+function describe(format: AudioFormat, audio: Uint8Array): string {
+  const kind = format.format === 'mp3' ? 'MP3' : format.precision;
+  return `${audioDuration(format, audio).toFixed(2)} s at ${format.sampleRate} Hz ${kind}`;
 }
 
 /** A progress callback drawing a bar on stderr, for long texts on a terminal only. */

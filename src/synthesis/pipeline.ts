@@ -4,7 +4,7 @@
  */
 import { EngineFailure, type Engine, type EngineSegment, type EngineVoiceSpec } from '../engines/engine.js';
 import { VoxwireError } from '../protocol/errors.js';
-import { SegmentAligner, type Alignment, type TimedUnit } from './alignment.js';
+import { emptyAlignment, SegmentAligner, type Alignment, type TimedUnit } from './alignment.js';
 import type { SynthesisPlan } from './plan.js';
 import { splitIntoSegments } from './segmenter.js';
 
@@ -218,7 +218,7 @@ class ChunkShaper {
   }
 
   private takeUnits(before: number): Alignment {
-    const alignment: Alignment = { graph_chars: [], graph_times: [], phon_chars: [], phon_times: [] };
+    const alignment = emptyAlignment();
     for (const aligner of this.aligners) {
       const { graphemes, phonemes } = aligner.take(before);
       appendUnits(alignment.graph_chars, alignment.graph_times, graphemes, this.rate);
