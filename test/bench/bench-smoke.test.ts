@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childSandbox } from '../support/child-env.js';
 
 interface Paced {
   readonly clients: number;
@@ -20,9 +20,11 @@ interface Paced {
 const RUN = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
 
 test('npm run bench --quick completes and writes latest.json and latest.md', { timeout: 240_000 }, () => {
-  const out = mkdtempSync(join(tmpdir(), 'voxwire-bench-'));
+  // The benchmark's server process inherits this environment from the benchmark.
+  const sandbox = childSandbox();
+  const out = sandbox.folder;
   try {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', RUN, '--quick', '--out', out], { encoding: 'utf8', timeout: 230_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', RUN, '--quick', '--out', out], { env: sandbox.env, encoding: 'utf8', timeout: 230_000 });
     assert.equal(run.status, 0, `benchmark failed:\n${run.stderr}`);
 
     const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Record<string, Record<string, unknown>>;
@@ -39,15 +41,17 @@ test('npm run bench --quick completes and writes latest.json and latest.md', { t
     assert.ok(server.w3.every((level) => level.requests > 0), 'every W3 level must have served requests');
     const engine = results['engine'] as { w3: { clients: number; requests: number }[]; w3Paced: Paced[] };
     assert.deepEqual(engine.w3.map((level) => level.clients), [1, 2]);
-    // A paced client waits for its audio (over a second of it) to play out: in a 1 s window it asks exactly once,
-    // where a back-to-back client asks dozens of times.
+    // A paced client waits for its audio (over a second of it) to play out: in a 1 s window it asks at most once,
+    // where a back-to-back client asks dozens of times. At least one request per level shows the level ran; that
+    // every client got its turn in the window is not asserted, since a busy machine may delay a client's first
+    // request past the window's end.
     const serverPaced = (results['server'] as { w3Paced: Paced[] }).w3Paced;
     for (const [name, paced] of [['server', serverPaced], ['engine', engine.w3Paced]] as const) {
       assert.deepEqual(paced.map((level) => level.clients), [1, 2], `${name} paced levels`);
       for (const level of paced) {
         assert.equal(level.thinkMs, 200, `${name} paced think time`);
         assert.equal(level.errors, 0, `${name} paced N=${level.clients} errors`);
-        assert.equal(level.requests, level.clients, `${name} paced N=${level.clients}: one request per client`);
+        assert.ok(level.requests >= 1 && level.requests <= level.clients, `${name} paced N=${level.clients}: ${level.requests} requests, at most one per client`);
       }
     }
     assert.equal(server.formats.length, 5);
@@ -62,6 +66,6 @@ test('npm run bench --quick completes and writes latest.json and latest.md', { t
     assert.match(markdown, /paced like voice agents/);
     assert.match(markdown, /idle sockets/);
   } finally {
-    rmSync(out, { recursive: true, force: true });
+    sandbox.remove();
   }
 });

@@ -1,26 +1,26 @@
 /** `voxwire say` and `voxwire voices`, run as a user runs them: the real command in a child process. */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { listVoices } from '../../src/voices/catalogue.js';
 import { decodeMp3 } from '../audio/mpeg.js';
 import type { Timestamps } from '../conformance/client.js';
 import { assertTimestampInvariants, parseSpeechWav, rms } from '../conformance/server.js';
+import { childSandbox } from '../support/child-env.js';
 
-const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../../bin/voxwire.js', import.meta.url));
-const folder = mkdtempSync(path.join(tmpdir(), 'voxwire-say-'));
+const execFileAsync = promisify(execFile);
+const sandbox = childSandbox();
+const folder = sandbox.folder;
+const run = (command: string, ...args: string[]) => execFileAsync(process.execPath, sandbox.args(command, ...args), { env: sandbox.env });
 
 it('say writes a WAV at the asked rate and precision, and timestamps that match it', async () => {
   const out = path.join(folder, 'hello.wav');
   const stamps = path.join(folder, 'hello.json');
   const text = 'Hello there, from the command line.';
-  const { stderr } = await run(process.execPath, [CLI, 'say', text, '-o', out, '--sample-rate', '16000', '--precision', 'PCM_24', '--timestamps', stamps]);
+  const { stderr } = await run('say', text, '-o', out, '--sample-rate', '16000', '--precision', 'PCM_24', '--timestamps', stamps);
   assert.match(stderr, /Wrote .*hello\.wav/);
   const bytes = readFileSync(out);
   const { wav, seconds } = parseSpeechWav(bytes);
@@ -34,7 +34,7 @@ it('say writes a WAV at the asked rate and precision, and timestamps that match 
 
 it('say reads standard input, picks a voice by language, and writes MP3 by extension', async () => {
   const out = path.join(folder, 'bonjour.mp3');
-  const child = spawn(process.execPath, [CLI, 'say', '--voice', 'fr-FR', '-o', out], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, sandbox.args('say', '--voice', 'fr-FR', '-o', out), { env: sandbox.env, stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
   child.stdin.end('Bonjour tout le monde.');
@@ -47,12 +47,12 @@ it('say reads standard input, picks a voice by language, and writes MP3 by exten
 });
 
 it('say refuses an unknown voice and bad SSML with exit code 2 and a clear message', async () => {
-  await assert.rejects(run(process.execPath, [CLI, 'say', 'Hi', '-o', path.join(folder, 'x.wav'), '--voice', 'Nobody']), (error: { code: number; stderr: string }) => {
+  await assert.rejects(run('say', 'Hi', '-o', path.join(folder, 'x.wav'), '--voice', 'Nobody'), (error: { code: number; stderr: string }) => {
     assert.equal(error.code, 2);
     assert.match(error.stderr, /no voice matches "Nobody"/);
     return true;
   });
-  await assert.rejects(run(process.execPath, [CLI, 'say', '<speak><b>bold</b></speak>', '-o', path.join(folder, 'y.wav')]), (error: { code: number; stderr: string }) => {
+  await assert.rejects(run('say', '<speak><b>bold</b></speak>', '-o', path.join(folder, 'y.wav')), (error: { code: number; stderr: string }) => {
     assert.equal(error.code, 2);
     assert.match(error.stderr, /InvalidSSML/);
     return true;
@@ -60,7 +60,7 @@ it('say refuses an unknown voice and bad SSML with exit code 2 and a clear messa
 });
 
 it('voices lists every built-in voice with its uuid', async () => {
-  const { stdout } = await run(process.execPath, [CLI, 'voices']);
+  const { stdout } = await run('voices');
   const lines = stdout.trim().split('\n');
   assert.equal(lines.length, listVoices().length);
   for (const voice of listVoices()) assert.ok(lines.some((line) => line.startsWith(voice.uuid) && line.includes(voice.name)), voice.name);

@@ -8,16 +8,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { SETTINGS } from '../../src/config/settings.js';
+import { REPO_ROOT, childSandbox } from '../support/child-env.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const folder = mkdtempSync(path.join(os.tmpdir(), 'voxwire-config-'));
 
 function serve(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VOXWIRE_')));
-  const result = spawnSync(process.execPath, ['bin/voxwire.js', 'serve', ...args], { cwd: ROOT, env: { ...cleanEnv, ...env }, encoding: 'utf8', timeout: 30_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  const sandbox = childSandbox(env);
+  try {
+    const result = spawnSync(process.execPath, sandbox.args('serve', ...args), { cwd: REPO_ROOT, env: sandbox.env, encoding: 'utf8', timeout: 60_000 });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  } finally {
+    sandbox.remove();
+  }
 }
 
 function configFile(name: string, content: unknown): string {
@@ -72,7 +75,7 @@ describe('voxwire serve settings', () => {
   });
 
   it('the README table has a row for every setting', () => {
-    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
     for (const spec of Object.values(SETTINGS)) {
       assert.match(readme, new RegExp(`^\\| \`${spec.flag}\` \\| \`${spec.env}\` \\|`, 'm'), `README row for ${spec.flag}`);
     }

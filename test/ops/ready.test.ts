@@ -4,16 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startVoxwire } from '../../src/app.js';
 import { DEFAULT_VOICE, TestClient } from '../conformance/client.js';
 import { jsonOf, send } from '../http/http-client.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { REPO_ROOT, childSandbox } from '../support/child-env.js';
 
 async function probe(baseUrl: string, pathname: '/ready' | '/health'): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await send(baseUrl, pathname);
@@ -70,8 +65,8 @@ describe('/ready and /health', () => {
   });
 
   it('`voxwire serve` listens before warm-up: probes see 503, then 200; SIGTERM stops it with exit 0', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'voxwire-ops-'));
-    const child = spawn(process.execPath, ['bin/voxwire.js', 'serve', '--port', '0', '--workers', '2', '--data-dir', dataDir, '--log-format', 'json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const sandbox = childSandbox();
+    const child = spawn(process.execPath, sandbox.args('serve', '--port', '0', '--workers', '2', '--log-format', 'json'), { cwd: REPO_ROOT, env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let stdout = '';
       child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));
@@ -98,7 +93,7 @@ describe('/ready and /health', () => {
       assert.deepEqual(messages.filter((msg) => msg !== 'http request'), ['voxwire listening without API keys: loopback clients only', 'ready', 'shutting down: finishing running requests', 'stopped']);
     } finally {
       child.kill('SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
+      sandbox.remove();
     }
   });
 });

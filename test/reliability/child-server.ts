@@ -1,11 +1,10 @@
 /**
  * `voxwire serve` as a real child process (bin/voxwire.js, the way users run it), with its stdout captured:
- * for the tests that need a signal, an exit code or the log itself.
+ * for the tests that need a signal, an exit code or the log itself. It runs in a sandbox of its own
+ * (test/support/child-env.ts): its own data folder unless the test passes `--data-dir`, no inherited VOXWIRE_*.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const BIN = fileURLToPath(new URL('../../bin/voxwire.js', import.meta.url));
+import { childSandbox } from '../support/child-env.js';
 
 export interface ChildServer {
   readonly process: ChildProcess;
@@ -19,11 +18,11 @@ export interface ChildServer {
   exited: Promise<number | null>;
 }
 
-export async function startChildServer(args: readonly string[], env: Record<string, string> = {}): Promise<ChildServer> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** `env` is set in the child on top of `inherited` stripped of VOXWIRE_*; the sandbox goes when the child exits. */
+export async function startChildServer(args: readonly string[], env: Readonly<Record<string, string>> = {}, inherited: NodeJS.ProcessEnv = process.env): Promise<ChildServer> {
+  const sandbox = childSandbox(env, inherited);
+  const child = spawn(process.execPath, sandbox.args('serve', '--port', '0', ...args), { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.once('exit', () => sandbox.remove());
   let text = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer): void => {
