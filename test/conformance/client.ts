@@ -66,8 +66,8 @@ export class TestClient {
     }
   }
 
-  async waitForTerminals(count: number): Promise<JsonFrame[]> {
-    await this.waitFor(() => this.terminals.length >= count || this.closeCode !== undefined);
+  async waitForTerminals(count: number, timeoutMs?: number): Promise<JsonFrame[]> {
+    await this.waitFor(() => this.terminals.length >= count || this.closeCode !== undefined, timeoutMs);
     return this.terminals;
   }
 

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
 import { SOCKET_HIGH_WATER_BYTES } from '../../src/server/stream-session.js';
 import { DEFAULT_VOICE, TestClient } from './client.js';
-import { startTestServer } from './server.js';
+import { engineIdle, startTestServer } from './server.js';
 import { clientFrame, rawUpgrade } from '../reliability/raw-socket.js';
 import { waitUntil } from '../reliability/wait.js';
 
@@ -265,11 +265,6 @@ describe('engine failure', () => {
     client.close();
   });
 });
-
-function engineIdle(server: Voxwire): boolean {
-  const stats = server.engine.stats?.();
-  return stats !== undefined && stats.busy === 0 && stats.queued === 0;
-}
 
 /** CPU the whole process (engine workers included) used, in ms per second of wall time. */
 function cpuRate(used: NodeJS.CpuUsage, wallMs: number): number {

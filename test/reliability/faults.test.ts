@@ -36,7 +36,9 @@ describe('a worker that hangs mid-request', () => {
       for (let id = 0; id < 3; id += 1) client.send({ voice_uuid: voice, data: `${MEDIUM_TEXT.slice(0, 70)} Number ${index}.`, request_id: id, sample_rate: 16000 });
     });
 
-    const terminals = await victim.waitForTerminals(2);
+    // Not a speed check: the hang alone takes the engine's 10 s watchdog, and on a busy machine the other nine
+    // requests sharing the two workers can take as long again; the bound only turns a deadlock into a failure.
+    const terminals = await victim.waitForTerminals(2, 120_000);
     const failed = victim.framesOf(1);
     assert.ok(failed.filter((frame) => frame.type === 'audio').length >= 1, 'audio of the first segment came before the hang');
     assert.deepEqual([terminals[0]!.type, terminals[0]!['error_name'], terminals[0]!['status_code']], ['error', 'SynthesisFailure', 500]);
@@ -45,7 +47,7 @@ describe('a worker that hangs mid-request', () => {
     parseSpeechWav(joinAudio(victim.framesOf(2)));
 
     for (const client of others) {
-      const done = await client.waitForTerminals(3);
+      const done = await client.waitForTerminals(3, 120_000);
       assert.deepEqual(done.map((frame) => frame.type), ['audio_end', 'audio_end', 'audio_end']);
       for (let id = 0; id < 3; id += 1) parseSpeechWav(joinAudio(client.framesOf(id)));
       client.close();

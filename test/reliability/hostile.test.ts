@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
 import { MAX_HELD_ANSWERS, type StreamSession } from '../../src/server/stream-session.js';
 import { DEFAULT_VOICE, TestClient, joinAudio } from '../conformance/client.js';
-import { parseSpeechWav, startTestServer } from '../conformance/server.js';
+import { engineIdle, parseSpeechWav, startTestServer } from '../conformance/server.js';
 import { closedByServer, clientFrame, rawUpgrade, tcpConnect } from './raw-socket.js';
 import { sleep, waitUntil } from './wait.js';
 
@@ -33,11 +33,6 @@ after(async () => {
 function onlySession(): StreamSession {
   assert.equal(server.server.sessions.size, 1);
   return [...server.server.sessions][0]!;
-}
-
-function engineIdle(): boolean {
-  const stats = server.engine.stats?.();
-  return stats !== undefined && stats.busy === 0 && stats.queued === 0;
 }
 
 async function assertServes(label: string): Promise<void> {
@@ -74,7 +69,7 @@ describe('clients that do not read', () => {
     } finally {
       hostile.destroy();
     }
-    await waitUntil(() => server.server.sessions.size === 0 && engineIdle(), 10_000, 'the never-reading session to be gone and its work stopped');
+    await waitUntil(() => server.server.sessions.size === 0 && engineIdle(server), 10_000, 'the never-reading session to be gone and its work stopped');
   });
 
   it('a never-reading client flooding 200,000 bad frames: the server stops reading instead of queueing them all', async () => {
@@ -97,7 +92,7 @@ describe('clients that do not read', () => {
     } finally {
       hostile.destroy();
     }
-    await waitUntil(() => server.server.sessions.size === 0 && engineIdle(), 10_000, 'the flooding session to be gone');
+    await waitUntil(() => server.server.sessions.size === 0 && engineIdle(server), 10_000, 'the flooding session to be gone');
   });
 });
 
@@ -161,14 +156,14 @@ describe('connections that never become requests', () => {
     await waitUntil(() => server.server.sessions.size === 1, 5000, 'the session');
     socket.end();
     await closedByServer(socket);
-    await waitUntil(() => server.server.sessions.size === 0 && engineIdle(), 10_000, 'the half-closed session to be gone');
+    await waitUntil(() => server.server.sessions.size === 0 && engineIdle(server), 10_000, 'the half-closed session to be gone');
   });
 });
 
 describe('churn', () => {
   it('1,000 connect/disconnect cycles leave no sockets, handles or busy workers behind', async () => {
     await assertServes('warm-up');
-    await waitUntil(() => server.server.sessions.size === 0 && engineIdle(), 5000, 'a quiet server');
+    await waitUntil(() => server.server.sessions.size === 0 && engineIdle(server), 5000, 'a quiet server');
     const before = resourceCounts();
     const workersBefore = server.engine.stats!();
     for (let cycle = 0; cycle < 1000; cycle += 1) {
@@ -177,7 +172,7 @@ describe('churn', () => {
       client.close();
       await client.waitForClose();
     }
-    await waitUntil(() => server.server.sessions.size === 0 && engineIdle(), 10_000, 'every session to be gone');
+    await waitUntil(() => server.server.sessions.size === 0 && engineIdle(server), 10_000, 'every session to be gone');
     let after: Record<string, number> = {};
     await waitUntil(
       () => {
@@ -198,7 +193,7 @@ describe('churn', () => {
       await sleep(cycle % 9);
       client.close();
     }
-    await waitUntil(() => server.server.sessions.size === 0 && engineIdle(), 20_000, 'every cancelled request to stop');
+    await waitUntil(() => server.server.sessions.size === 0 && engineIdle(server), 20_000, 'every cancelled request to stop');
     await assertServes('after the cancellations');
   });
 });
