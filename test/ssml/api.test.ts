@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NEUTRAL_PROSODY } from '../../src/engines/engine.js';
 import { isVoxwireError } from '../../src/protocol/errors.js';
-import { writtenLength } from '../../src/synthesis/plan.js';
+import { planCost } from '../../src/synthesis/budget.js';
 import { isSsml, planFromSsml, planFromText } from '../../src/synthesis/ssml/index.js';
 import { plan, speech, writtenOf } from './helpers.js';
 
@@ -50,13 +50,13 @@ describe('written text and whitespace', () => {
   });
 });
 
-describe('writtenLength', () => {
+describe('planCost: written characters', () => {
   it('plain text counts code points', () => {
-    assert.equal(writtenLength(planFromText('héllo 😀')), 7);
-    assert.equal(writtenLength(planFromText('<b>not ssml</b>')), 15);
+    assert.equal(planCost(planFromText('héllo 😀')).writtenChars, 7);
+    assert.equal(planCost(planFromText('<b>not ssml</b>')).writtenChars, 15);
   });
   it('SSML counts the written text: tags removed, entities decoded, aliases not counted', () => {
-    assert.equal(writtenLength(planFromSsml('<speak>a &amp; <break time="1s"/><sub alias="a long alias">b</sub> &#x1F600;</speak>')), 7);
+    assert.equal(planCost(planFromSsml('<speak>a &amp; <break time="1s"/><sub alias="a long alias">b</sub> &#x1F600;</speak>')).writtenChars, 7);
   });
 });
 
