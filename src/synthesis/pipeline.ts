@@ -126,6 +126,13 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
         aligner?.add({ samples: silence, words: [], phonemes: [] });
         aligner?.finish();
         shaper.addSamples(silence);
+        // Up to 30 s of silence is there at once, and nothing else paces it: one frame per turn of the event
+        // loop, so that resampling and encoding it never hold the loop for long.
+        for (const chunk of shaper.ready()) {
+          yield chunk;
+          await nextTurn();
+          if (request.signal.aborted) return;
+        }
       } else {
         try {
           for await (const chunk of engine.synthesize(step.segment, request.signal)) {
@@ -146,6 +153,11 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
   }
 
   return { sampleRate: rate, prepare, run };
+}
+
+/** Resolves after the event loop has run its I/O callbacks once. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**

@@ -86,7 +86,8 @@ class PlanBuilder {
   private readonly items: Draft[] = [];
   /** Index of the last item that is not a mark (marks hold no text), -1 before there is one. */
   private lastTextual = -1;
-  private silenceSeconds = 0;
+  /** Silence so far, in whole microseconds, so that 25 breaks of 1.2 s add up to exactly 30 s. */
+  private silenceMicros = 0;
   /** Where the paragraph whose pause is pending ended, for the error if that pause is over the budget. */
   private paragraphAt: SourcePosition = { line: 1, column: 1 };
   /** Whitespace seen before any item that could hold it. */
@@ -132,9 +133,9 @@ class PlanBuilder {
   /** A pause of `seconds`, asked for by the element at `at`. */
   addPause(seconds: number, at: SourcePosition): void {
     this.paragraphPausePending = false;
-    this.silenceSeconds += seconds;
-    if (this.silenceSeconds > this.maxSilenceSeconds) {
-      throw invalidSsml(`this pause brings the silence asked for to ${Number(this.silenceSeconds.toFixed(3))} s; at most ${this.maxSilenceSeconds} s are accepted in one request`, at);
+    this.silenceMicros += Math.round(seconds * 1e6);
+    if (this.silenceMicros > this.maxSilenceSeconds * 1e6) {
+      throw invalidSsml(`this pause brings the silence asked for to ${this.silenceMicros / 1e6} s; at most ${this.maxSilenceSeconds} s are accepted in one request`, at);
     }
     this.lastTextual = this.items.length;
     this.items.push({ kind: 'pause', seconds, written: this.leading });
