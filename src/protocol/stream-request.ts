@@ -10,6 +10,13 @@ import { VoxwireError, type ErrorParams } from './errors.js';
 export const WEBSOCKET_TEXT_LIMIT = 3000;
 export const HTTP_TEXT_LIMIT = 2000;
 
+/**
+ * Control characters (Unicode Cc) other than tab, newline and carriage return. They have no sound, the
+ * engine stops reading at a NUL, and XML refuses most of them, so `data` holding one is refused as a whole
+ * rather than stripped: what is spoken and what `graph_chars` report can never disagree.
+ */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
 /** The fields every endpoint shares, validated. */
 export interface SpeechFields {
   readonly voiceUuid: string;
@@ -107,6 +114,11 @@ export function parseSpeechFields(value: JsonObject): SpeechFields {
     throw badJson('`data` is missing or empty: send {"voice_uuid": "…", "data": "text or <speak>SSML</speak>"}.');
   }
   if (typeof data !== 'string') throw invalid('data', 'must be a string', ['string']);
+  const control = CONTROL_CHARACTER.exec(data);
+  if (control !== null) {
+    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw invalid('data', `holds the control character ${code} at index ${control.index}: only tab, newline and carriage return are accepted`, ['text without control characters other than tab, newline and carriage return']);
+  }
   const voiceUuid = value['voice_uuid'];
   if (voiceUuid === undefined || voiceUuid === null || voiceUuid === '') {
     throw invalid('voice_uuid', 'is required', ['a voice uuid from GET /api/v2/voices']);

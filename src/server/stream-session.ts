@@ -105,7 +105,9 @@ export class StreamSession {
       else this.enqueue({ kind: 'error', error: this.internalError(error), requestId: undefined });
       return;
     }
-    if (this.waitingSpeech() >= MAX_QUEUED_REQUESTS) {
+    // Every waiting answer counts, errors included: a flood of bad frames fills the queue as requests do, and
+    // past it a frame costs only its JSON parse, not the parse of its SSML.
+    if (this.queue.length >= MAX_QUEUED_REQUESTS) {
       this.enqueue({ kind: 'error', error: new VoxwireError('QueueFull', `At most ${MAX_QUEUED_REQUESTS} requests may wait on one socket.`, { max_queued: MAX_QUEUED_REQUESTS }), requestId: request.requestId, request });
       return;
     }
@@ -115,12 +117,6 @@ export class StreamSession {
     } catch (error) {
       this.enqueue({ kind: 'error', error: isVoxwireError(error) ? error : this.internalError(error), requestId: request.requestId, request });
     }
-  }
-
-  private waitingSpeech(): number {
-    let count = 0;
-    for (const entry of this.queue) if (entry.kind === 'speech') count += 1;
-    return count;
   }
 
   private enqueue(entry: QueueEntry): void {

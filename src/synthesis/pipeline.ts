@@ -66,6 +66,13 @@ export interface SynthesisPipeline {
 export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () => undefined): SynthesisPipeline {
   const rate = engine.capabilities.sampleRate;
 
+  /**
+   * Every run of speech is cut into segments of at most MAX_SEGMENT_CHARS (segmenter.ts), whatever the engine
+   * and whatever the run is (text, an alias, a say-as expansion, IPA), so no step holds a worker for long.
+   * When the engine reads exactly the written text, each segment carries its own part of it; otherwise the
+   * written form goes with the first segment (its timestamps cover that segment's audio). Adjacent pauses
+   * become one silence step, so a thousand tiny breaks cost what one long one does.
+   */
   function prepare(plan: SynthesisPlan, voice: PipelineVoice): PreparedSynthesis {
     const steps: Step[] = [];
     // A seed asks for output that repeats exactly; the engine decides what that costs.
@@ -73,30 +80,27 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
     for (const item of plan.items) {
       if (item.kind === 'mark') continue;
       if (item.kind === 'pause') {
-        steps.push({ kind: 'silence', samples: Math.round(item.seconds * rate), written: item.written });
+        const samples = Math.round(item.seconds * rate);
+        const last = steps[steps.length - 1];
+        if (last?.kind === 'silence') steps[steps.length - 1] = { kind: 'silence', samples: last.samples + samples, written: last.written + item.written };
+        else steps.push({ kind: 'silence', samples, written: item.written });
         continue;
       }
       const itemVoice = item.language === undefined ? voice : languageVoice(item.language, voice);
-      if (item.ipa !== undefined) {
-        if (!engine.capabilities.phonemeInput) {
-          throw new VoxwireError('InvalidSSML', `The ${engine.capabilities.name} engine cannot speak <phoneme> input.`);
-        }
+      if (item.ipa !== undefined && !engine.capabilities.phonemeInput) {
+        throw new VoxwireError('InvalidSSML', `The ${engine.capabilities.name} engine cannot speak <phoneme> input.`);
+      }
+      const asWritten = item.ipa === undefined && item.written === item.spoken;
+      const followsWords = asWritten && engine.capabilities.timestamps.words;
+      splitIntoSegments(item.ipa ?? item.spoken).forEach((piece, index) => {
+        const text = item.ipa === undefined ? { text: piece } : { text: index === 0 ? item.spoken : '', ipa: piece };
         steps.push({
           kind: 'engine',
-          segment: { voice: itemVoice.spec, text: item.spoken, ipa: item.ipa, prosody: item.prosody, ...repeatable },
-          written: item.written,
-          followsWords: false,
+          segment: { voice: itemVoice.spec, ...text, prosody: item.prosody, ...repeatable },
+          written: asWritten ? piece : index === 0 ? item.written : '',
+          followsWords,
         });
-        continue;
-      }
-      const followsWords = item.written === item.spoken && engine.capabilities.timestamps.words;
-      if (!followsWords) {
-        steps.push({ kind: 'engine', segment: { voice: itemVoice.spec, text: item.spoken, prosody: item.prosody, ...repeatable }, written: item.written, followsWords });
-        continue;
-      }
-      for (const text of splitIntoSegments(item.spoken)) {
-        steps.push({ kind: 'engine', segment: { voice: itemVoice.spec, text, prosody: item.prosody, ...repeatable }, written: text, followsWords });
-      }
+      });
     }
     return { steps };
   }
@@ -122,6 +126,13 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
         aligner?.add({ samples: silence, words: [], phonemes: [] });
         aligner?.finish();
         shaper.addSamples(silence);
+        // Up to 30 s of silence is there at once, and nothing else paces it: one frame per turn of the event
+        // loop, so that resampling and encoding it never hold the loop for long.
+        for (const chunk of shaper.ready()) {
+          yield chunk;
+          await nextTurn();
+          if (request.signal.aborted) return;
+        }
       } else {
         try {
           for await (const chunk of engine.synthesize(step.segment, request.signal)) {
@@ -142,6 +153,11 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
   }
 
   return { sampleRate: rate, prepare, run };
+}
+
+/** Resolves after the event loop has run its I/O callbacks once. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**

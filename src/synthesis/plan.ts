@@ -38,16 +38,3 @@ export interface SynthesisPlan {
   /** Seed for repeatable output (SSML `seed`), when given. */
   readonly seed?: number;
 }
-
-/** Characters of the written text (code points), as the TextTooLong limits count `data` without its tags. */
-export function writtenLength(plan: SynthesisPlan): number {
-  let count = 0;
-  for (const item of plan.items) {
-    if (item.kind === 'mark') continue;
-    for (let i = 0; i < item.written.length; i += 1) {
-      const code = item.written.charCodeAt(i);
-      if (code < 0xdc00 || code > 0xdfff) count += 1; // a low surrogate completes a character already counted
-    }
-  }
-  return count;
-}

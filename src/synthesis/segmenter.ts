@@ -5,10 +5,14 @@
  * Joining the segments always gives back the input exactly: timestamps depend on it.
  */
 
-/** Longest segment in characters; a sentence longer than this is cut at a space (or hard, as a last resort). */
+/**
+ * Longest segment in UTF-16 code units. A sentence longer than this is cut after the last whitespace that
+ * keeps the piece within it, or, when none does (one token longer than a segment), hard at the limit.
+ */
 export const MAX_SEGMENT_CHARS = 400;
 
 const SENTENCE_END = /[.!?;。！？；…]+["'”’)\]]*\s+/gu;
+const WHITESPACE = /\s/u;
 
 export function splitIntoSegments(text: string, maxChars: number = MAX_SEGMENT_CHARS): string[] {
   const sentences: string[] = [];
@@ -24,17 +28,22 @@ export function splitIntoSegments(text: string, maxChars: number = MAX_SEGMENT_C
 
 function cutLongSentence(sentence: string, maxChars: number): string[] {
   const pieces: string[] = [];
-  let rest = sentence;
-  while (rest.length > maxChars) {
-    let cut = rest.lastIndexOf(' ', maxChars);
-    if (cut <= 0) cut = maxChars;
-    // Never split a surrogate pair: the engine would read half a character.
-    if (isHighSurrogate(rest.charCodeAt(cut - 1))) cut -= 1;
-    pieces.push(rest.slice(0, cut + (rest[cut] === ' ' ? 1 : 0)));
-    rest = rest.slice(pieces[pieces.length - 1]!.length);
+  let start = 0;
+  while (sentence.length - start > maxChars) {
+    pieces.push(sentence.slice(start, start + pieceLength(sentence, start, maxChars)));
+    start += pieces[pieces.length - 1]!.length;
   }
-  if (rest.length > 0) pieces.push(rest);
+  if (start < sentence.length) pieces.push(sentence.slice(start));
   return pieces;
+}
+
+/** Length of the piece starting at `start`: up to and including the last whitespace within `maxChars`. */
+function pieceLength(sentence: string, start: number, maxChars: number): number {
+  for (let end = start + maxChars - 1; end > start; end -= 1) {
+    if (WHITESPACE.test(sentence[end]!)) return end - start + 1;
+  }
+  // Never split a surrogate pair: the engine would read half a character.
+  return isHighSurrogate(sentence.charCodeAt(start + maxChars - 1)) ? maxChars - 1 : maxChars;
 }
 
 function isHighSurrogate(code: number): boolean {

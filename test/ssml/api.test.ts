@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NEUTRAL_PROSODY } from '../../src/engines/engine.js';
 import { isVoxwireError } from '../../src/protocol/errors.js';
-import { writtenLength } from '../../src/synthesis/plan.js';
-import { isSsml, planFromSsml, planFromText } from '../../src/synthesis/ssml/index.js';
+import { planCost } from '../../src/synthesis/budget.js';
+import { isSsml, planFromData, planFromSsml, planFromText } from '../../src/synthesis/ssml/index.js';
 import { plan, speech, writtenOf } from './helpers.js';
 
 describe('isSsml', () => {
@@ -14,7 +14,43 @@ describe('isSsml', () => {
   it('is false otherwise', () => {
     assert.equal(isSsml('Hello <speak>'), false);
     assert.equal(isSsml('<p>Hi</p>'), false);
+    assert.equal(isSsml('<speaker>Hi</speaker>'), false);
+    assert.equal(isSsml('<!-- a comment, then text -->Hi'), false);
     assert.equal(isSsml(''), false);
+  });
+  it('a byte-order mark, whitespace, an XML declaration, comments and processing instructions may come first', () => {
+    for (const prolog of ['\uFEFF', '\uFEFF \n', '<?xml version="1.0" encoding="UTF-8"?>', ' \n<?xml version="1.0"?>\n', '\uFEFF<?xml version="1.0"?><!-- note --><?style x?>\n']) {
+      const data = `${prolog}<speak>Hi <break time="1s"/> there</speak>`;
+      assert.equal(isSsml(data), true, JSON.stringify(prolog));
+      const result = planFromData(data);
+      assert.deepEqual(result.items.map((item) => item.kind), ['speech', 'pause', 'speech'], JSON.stringify(prolog));
+      assert.equal(writtenOf(result), 'Hi  there', 'the prolog is not written text');
+    }
+  });
+  it('positions after a prolog count from the start of data', () => {
+    const error = (data: string) => {
+      try {
+        planFromData(data);
+      } catch (caught) {
+        assert.ok(isVoxwireError(caught));
+        return { name: caught.errorName, line: caught.params.line, column: caught.params.column };
+      }
+      return assert.fail('expected an error');
+    };
+    assert.deepEqual(error('  \n <?xml version="1.0"?><speak><audio/></speak>'), { name: 'InvalidSSML', line: 2, column: 30 });
+    assert.deepEqual(error(' <?xml version="1.0"?>\n<speak>\n  <audio/></speak>'), { name: 'InvalidSSML', line: 3, column: 3 });
+    assert.deepEqual(error('\n\n<speak>x</spek>'), { name: 'InvalidSSML', line: 3, column: 15 });
+  });
+  it('a DOCTYPE in the prolog makes data SSML, refused', () => {
+    assert.equal(isSsml('<!DOCTYPE speak><speak>x</speak>'), true);
+    assert.throws(() => planFromData('<?xml version="1.0"?>\n<!DOCTYPE speak>\n<speak>x</speak>'), (error: unknown) =>
+      isVoxwireError(error) && error.errorName === 'InvalidSSML' && error.params.line === 2 && error.params.column === 1);
+  });
+  it('<SPEAK> and other spellings are refused, not read aloud: XML names are case-sensitive', () => {
+    for (const data of ['<SPEAK>Hi</SPEAK>', ' <Speak>Hi</Speak>', '<?xml version="1.0"?><sPeAk>Hi</sPeAk>']) {
+      assert.throws(() => planFromData(data), (error: unknown) => isVoxwireError(error) && error.errorName === 'InvalidSSML' && /case-sensitive/.test(error.message), data);
+    }
+    assert.equal(planFromData('SPEAK up!').items.length, 1, 'the word alone is plain text');
   });
 });
 
@@ -50,13 +86,13 @@ describe('written text and whitespace', () => {
   });
 });
 
-describe('writtenLength', () => {
+describe('planCost: written characters', () => {
   it('plain text counts code points', () => {
-    assert.equal(writtenLength(planFromText('héllo 😀')), 7);
-    assert.equal(writtenLength(planFromText('<b>not ssml</b>')), 15);
+    assert.equal(planCost(planFromText('héllo 😀')).writtenChars, 7);
+    assert.equal(planCost(planFromText('<b>not ssml</b>')).writtenChars, 15);
   });
   it('SSML counts the written text: tags removed, entities decoded, aliases not counted', () => {
-    assert.equal(writtenLength(planFromSsml('<speak>a &amp; <break time="1s"/><sub alias="a long alias">b</sub> &#x1F600;</speak>')), 7);
+    assert.equal(planCost(planFromSsml('<speak>a &amp; <break time="1s"/><sub alias="a long alias">b</sub> &#x1F600;</speak>')).writtenChars, 7);
   });
 });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isVoxwireError } from '../../src/protocol/errors.js';
 import { planFromSsml } from '../../src/synthesis/ssml/index.js';
 import { assertInvalid, assertRefused, plan } from './helpers.js';
 
@@ -29,15 +30,17 @@ describe('InvalidSSML with line and column', () => {
     assertInvalid(nested(65), 1, 8 + 3 * 63, /nested too deeply: at most 64/);
   });
   it('more than 5,000 elements', () => {
-    const many = (n: number) => `<speak>${'<mark name="m"/>'.repeat(n - 1)}</speak>`;
-    assert.equal(planFromSsml(many(5000)).items.length, 4999);
-    assertInvalid(many(5001), 1, 8 + 16 * 4999, /too many elements: at most 5000/);
+    const many = (n: number) => `<speak>${'<mark name="m"/>'.repeat(3000)}${'<s/>'.repeat(n - 3001)}</speak>`;
+    assert.equal(planFromSsml(many(5000)).items.length, 3000);
+    assertInvalid(many(5001), 1, 8 + 16 * 3000 + 4 * 1999, /too many elements: at most 5000/);
   });
-  it('data longer than 100 KB', () => {
+  it('SSML over 64 KiB is TextTooLong, counted in UTF-8 bytes', () => {
     const long = (bytes: number) => `<speak>${'a'.repeat(bytes - 15)}</speak>`;
-    assert.equal(plan(long(100 * 1024)).items.length, 1);
-    assertInvalid(long(100 * 1024 + 1), 1, 1, /102401 bytes long; at most 102400/);
-    assertInvalid(`<speak>${'é'.repeat(60_000)}</speak>`, 1, 1, /bytes long/);
+    assert.equal(plan(long(64 * 1024)).items.length, 1);
+    const tooLong = (data: string, bytes: number) => assert.throws(() => planFromSsml(data), (error: unknown) =>
+      isVoxwireError(error) && error.errorName === 'TextTooLong' && error.params.bytes === bytes && error.params.max_bytes === 65536);
+    tooLong(long(64 * 1024 + 1), 65537);
+    tooLong(`<speak>${'é'.repeat(40_000)}</speak>`, 80_015);
   });
   it('limits can be tightened per call', () => {
     assert.throws(() => planFromSsml('<speak><s><s>x</s></s></speak>', { maxDepth: 2 }), /nested too deeply: at most 2/);
@@ -57,7 +60,7 @@ describe('hostile SSML is refused with InvalidSSML', () => {
     assertRefused('<speak><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>&e;</speak>');
   });
   it('10,000 nested tags', () => {
-    assertRefused(`<speak>${'<prosody rate="fast">'.repeat(10_000)}x${'</prosody>'.repeat(10_000)}</speak>`);
+    assertRefused(`<speak>${'<prosody rate="fast">'.repeat(2_000)}x${'</prosody>'.repeat(2_000)}</speak>`);
     assertRefused(`<speak>${'<a>'.repeat(10_000)}`);
   });
   it('unclosed tags', () => {

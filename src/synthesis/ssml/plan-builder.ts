@@ -13,10 +13,14 @@
  * - `<s>` and `<p>` are segment boundaries: text is never merged across them. Between two paragraphs (a
  *   `</p>` followed by more speech) the plan inserts a pause of PARAGRAPH_PAUSE_SECONDS, unless a
  *   `<break>` there says otherwise. `<s>` adds no pause; the engine's own sentence ending is enough.
+ *
+ * Cost: every pause, a paragraph's included, counts against the document's silence budget (protocol.md:
+ * 30 s), refused at the element whose pause crosses it. Building is linear in the number of nodes: no step
+ * looks back over the items built so far.
  */
 import { NEUTRAL_PROSODY, type Prosody } from '../../engines/engine.js';
 import type { PlanItem, SynthesisPlan } from '../plan.js';
-import { invalidSsml } from './position.js';
+import { invalidSsml, type SourcePosition } from './position.js';
 import { composeProsody, emphasisProsody, parseMeasure, promptProsody } from './prosody.js';
 import { sayAs } from './say-as.js';
 import type { SsmlElement, SsmlNode } from './tree.js';
@@ -80,11 +84,19 @@ const isPlain = (item: DraftSpeech): boolean => item.ipa === undefined && item.w
 
 class PlanBuilder {
   private readonly items: Draft[] = [];
+  /** Index of the last item that is not a mark (marks hold no text), -1 before there is one. */
+  private lastTextual = -1;
+  /** Silence so far, in whole microseconds, so that 25 breaks of 1.2 s add up to exactly 30 s. */
+  private silenceMicros = 0;
+  /** Where the paragraph whose pause is pending ended, for the error if that pause is over the budget. */
+  private paragraphAt: SourcePosition = { line: 1, column: 1 };
   /** Whitespace seen before any item that could hold it. */
   private leading = '';
   /** True when the last item may not absorb following text (a boundary was crossed). */
   private sealed = false;
   private paragraphPausePending = false;
+
+  constructor(private readonly maxSilenceSeconds: number) {}
 
   addText(text: string, context: Context): void {
     if (text.trim() === '') {
@@ -104,6 +116,7 @@ class PlanBuilder {
       return;
     }
     const plain = piece.ipa === undefined && piece.written === piece.spoken;
+    this.lastTextual = this.items.length;
     this.items.push({
       kind: 'speech',
       written: this.leading + piece.written,
@@ -117,8 +130,14 @@ class PlanBuilder {
     this.sealed = false;
   }
 
-  addPause(seconds: number): void {
+  /** A pause of `seconds`, asked for by the element at `at`. */
+  addPause(seconds: number, at: SourcePosition): void {
     this.paragraphPausePending = false;
+    this.silenceMicros += Math.round(seconds * 1e6);
+    if (this.silenceMicros > this.maxSilenceSeconds * 1e6) {
+      throw invalidSsml(`this pause brings the silence asked for to ${this.silenceMicros / 1e6} s; at most ${this.maxSilenceSeconds} s are accepted in one request`, at);
+    }
+    this.lastTextual = this.items.length;
     this.items.push({ kind: 'pause', seconds, written: this.leading });
     this.leading = '';
     this.sealed = false;
@@ -129,29 +148,30 @@ class PlanBuilder {
   }
 
   /** Ends a sentence or paragraph: nothing after it merges into what came before. */
-  seal(paragraph: boolean): void {
+  seal(paragraph: SourcePosition | undefined): void {
     this.sealed = true;
-    if (paragraph) this.paragraphPausePending = true;
+    if (paragraph === undefined) return;
+    this.paragraphPausePending = true;
+    this.paragraphAt = paragraph;
   }
 
   private flushParagraphPause(): void {
     if (!this.paragraphPausePending) return;
-    this.addPause(PARAGRAPH_PAUSE_SECONDS);
+    this.addPause(PARAGRAPH_PAUSE_SECONDS, this.paragraphAt);
   }
 
   private addWhitespace(text: string): void {
-    for (let i = this.items.length - 1; i >= 0; i -= 1) {
-      const item = this.items[i];
-      if (item === undefined || item.kind === 'mark') continue;
-      if (item.kind === 'speech' && isPlain(item)) item.spoken += text;
-      item.written += text;
+    const item = this.items[this.lastTextual];
+    if (item === undefined || item.kind === 'mark') {
+      this.leading += text;
       return;
     }
-    this.leading += text;
+    if (item.kind === 'speech' && isPlain(item)) item.spoken += text;
+    item.written += text;
   }
 
   finish(seed: number | undefined): SynthesisPlan {
-    if (this.leading !== '') this.addPause(0);
+    if (this.leading !== '') this.addPause(0, { line: 1, column: 1 });
     const items: PlanItem[] = this.items.map((item) => {
       if (item.kind !== 'speech') return { ...item };
       const { mergeable: _, ipa, language, ...rest } = item;
@@ -255,13 +275,13 @@ function walkElement(element: SsmlElement, context: Context, builder: PlanBuilde
       return;
     case 'p':
     case 's':
-      builder.seal(false);
+      builder.seal(undefined);
       walkChildren(element.children, languageContext(element, context), builder);
-      builder.seal(element.name === 'p');
+      builder.seal(element.name === 'p' ? element.at : undefined);
       return;
     case 'break':
       emptyElement(element);
-      builder.addPause(breakSeconds(element));
+      builder.addPause(breakSeconds(element), element.at);
       return;
     case 'mark':
       emptyElement(element);
@@ -308,8 +328,8 @@ function seedOf(root: SsmlElement): number | undefined {
   return seed;
 }
 
-/** Builds the plan of a parsed document whose root must be <speak>. */
-export function buildPlan(root: SsmlElement, speaks: (language: string) => boolean = () => true): SynthesisPlan {
+/** Builds the plan of a parsed document whose root must be <speak>, its pauses adding up to `maxSilenceSeconds` at most. */
+export function buildPlan(root: SsmlElement, maxSilenceSeconds: number, speaks: (language: string) => boolean = () => true): SynthesisPlan {
   if (root.name !== 'speak') throw invalidSsml(`the root element must be <speak>, not <${root.name}>`, root.at);
   checkAttributes(root);
   numberAttribute(root, 'temperature');
@@ -321,7 +341,7 @@ export function buildPlan(root: SsmlElement, speaks: (language: string) => boole
     language: undefined,
     speaks,
   });
-  const builder = new PlanBuilder();
+  const builder = new PlanBuilder(maxSilenceSeconds);
   walkChildren(root.children, context, builder);
   return builder.finish(seed);
 }

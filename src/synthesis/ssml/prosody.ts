@@ -15,14 +15,16 @@
  *   documented approximation).
  * - volume: silent → 0, x-soft −12 dB, soft −6 dB, medium 0 dB, loud +4 dB, x-loud +8 dB; "+6dB" → ×10^(6/20);
  *   "+20%"/"-20%" and "50%" scale the gain.
- * Results outside RATE_RANGE, PITCH_RANGE and VOLUME_RANGE are refused rather than clamped.
+ * Results outside RATE_RANGE, PITCH_RANGE and VOLUME_RANGE are refused rather than clamped. The rate's floor
+ * is the contract's (protocol.md, "What one request may cost": never slower than half speed after nesting),
+ * since a slower rate stretches the audio, and the engine time, of every character.
  */
 import { NEUTRAL_PROSODY, type Prosody } from '../../engines/engine.js';
 import { invalidSsml, type SourcePosition } from './position.js';
 
 /** Fundamental frequency assumed when converting Hz to semitones. */
 const NOMINAL_F0_HZ = 120;
-const RATE_RANGE = [0.25, 4] as const;
+const RATE_RANGE = [0.5, 4] as const;
 const PITCH_RANGE = [-24, 24] as const;
 const VOLUME_RANGE = [0, 16] as const;
 

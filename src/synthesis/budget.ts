@@ -1,0 +1,66 @@
+/**
+ * What one request may cost (protocol.md, "What one request may cost"), checked on the plan before any
+ * audio is made. Silence and rate are bounded while the SSML is read, where the offending element's line and
+ * column are known (ssml/plan-builder.ts, ssml/prosody.ts); the character counts are checked here, on the
+ * finished plan, whatever the plan came from.
+ */
+import { VoxwireError } from '../protocol/errors.js';
+import type { SynthesisPlan } from './plan.js';
+
+export interface CostBudget {
+  /** Characters of written text (`data` without tags). */
+  readonly writtenChars: number;
+  /** Characters the engine is asked to say: text, aliases, IPA, say-as expansions. */
+  readonly spokenChars: number;
+}
+
+/** The budget of a request whose written text may have `writtenLimit` characters: spoken text twice that. */
+export function costBudget(writtenLimit: number): CostBudget {
+  return { writtenChars: writtenLimit, spokenChars: 2 * writtenLimit };
+}
+
+export interface PlanCost {
+  readonly writtenChars: number;
+  readonly spokenChars: number;
+}
+
+/** Code points of a string (a low surrogate completes a character already counted). */
+function codePoints(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0xdc00 || code > 0xdfff) count += 1;
+  }
+  return count;
+}
+
+/** What a plan costs: its written characters and what the engine will read (IPA instead of text when given). */
+export function planCost(plan: SynthesisPlan): PlanCost {
+  let writtenChars = 0;
+  let spokenChars = 0;
+  for (const item of plan.items) {
+    if (item.kind === 'mark') continue;
+    writtenChars += codePoints(item.written);
+    if (item.kind === 'speech') spokenChars += codePoints(item.ipa ?? item.spoken);
+  }
+  return { writtenChars, spokenChars };
+}
+
+/** The plan's cost, or TextTooLong when it is over the budget (the written limit is checked first). */
+export function checkBudget(plan: SynthesisPlan, budget: CostBudget): PlanCost {
+  const cost = planCost(plan);
+  if (cost.writtenChars > budget.writtenChars) {
+    throw new VoxwireError('TextTooLong', `\`data\` has ${cost.writtenChars} characters (not counting tags); the limit is ${budget.writtenChars}.`, {
+      length: cost.writtenChars,
+      max_length: budget.writtenChars,
+    });
+  }
+  if (cost.spokenChars > budget.spokenChars) {
+    throw new VoxwireError(
+      'TextTooLong',
+      `\`data\` asks for ${cost.spokenChars} characters to be spoken (aliases, phonemes and say-as expansions included); the limit is ${budget.spokenChars}.`,
+      { spoken_length: cost.spokenChars, max_spoken_length: budget.spokenChars },
+    );
+  }
+  return cost;
+}
