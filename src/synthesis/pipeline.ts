@@ -55,6 +55,11 @@ export interface PreparedSynthesis {
 const SECOND_CHUNK_SECONDS = 0.1;
 const STEADY_CHUNK_SECONDS = 0.2;
 const MAX_CHUNK_SECONDS = 0.25;
+/**
+ * Audio a timestamp may hold back (JSON mode): a word still open this long behind the newest audio is closed
+ * off, so a word that never ends (a giant token or `<phoneme ph>`) cannot keep its segment's audio in memory.
+ */
+const MAX_HELD_SECONDS = 2;
 
 export interface SynthesisPipeline {
   readonly sampleRate: number;
@@ -65,6 +70,7 @@ export interface SynthesisPipeline {
 
 export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () => undefined): SynthesisPipeline {
   const rate = engine.capabilities.sampleRate;
+  const maxHeld = Math.round(MAX_HELD_SECONDS * rate);
 
   function prepare(plan: SynthesisPlan, voice: PipelineVoice): PreparedSynthesis {
     const steps: Step[] = [];
@@ -115,13 +121,17 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
     const shaper = new ChunkShaper(rate);
     for (const step of prepared.steps) {
       if (request.signal.aborted) return;
-      const aligner = request.timestamps === false ? undefined : new SegmentAligner(step.written, step.kind === 'engine' && step.followsWords, shaper.received);
+      const aligner = request.timestamps === false ? undefined : new SegmentAligner(step.written, step.kind === 'engine' && step.followsWords, shaper.received, maxHeld);
       if (aligner) shaper.addAligner(aligner);
       if (step.kind === 'silence') {
-        const silence = new Int16Array(step.samples);
-        aligner?.add({ samples: silence, words: [], phonemes: [] });
+        // In frame-sized pieces, so a long break is neither one large allocation nor one long run of encoding.
+        for (let left = step.samples; left > 0; left -= shaper.maxSamples) {
+          const silence = new Int16Array(Math.min(left, shaper.maxSamples));
+          aligner?.add({ samples: silence, words: [], phonemes: [] });
+          shaper.addSamples(silence);
+          if (left > shaper.maxSamples) yield* shaper.ready();
+        }
         aligner?.finish();
-        shaper.addSamples(silence);
       } else {
         try {
           for await (const chunk of engine.synthesize(step.segment, request.signal)) {
@@ -155,7 +165,8 @@ class ChunkShaper {
   private readonly aligners: SegmentAligner[] = [];
   private readonly secondSamples: number;
   private readonly steadySamples: number;
-  private readonly maxSamples: number;
+  /** The longest frame. */
+  readonly maxSamples: number;
   private frames = 0;
 
   constructor(private readonly rate: number) {
