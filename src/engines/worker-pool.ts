@@ -115,6 +115,8 @@ interface Slot<Request, Output> {
 export class WorkerPool<Request, Output> {
   private readonly slots = new Set<Slot<Request, Output>>();
   private readonly queue: Job<Request, Output>[] = [];
+  /** Jobs whose consumer has not finished with them: their untaken outputs are what the pool holds. */
+  private readonly live = new Set<Job<Request, Output>>();
   private startFailures = 0;
   private closing = false;
   private broken: EngineFailure | undefined;
@@ -154,14 +156,13 @@ export class WorkerPool<Request, Output> {
   stats(): EngineStats {
     let busy = 0;
     let idle = 0;
-    let held = 0;
     for (const slot of this.slots) {
       if (slot.gone || !slot.ready) continue;
-      if (slot.job) {
-        busy += 1;
-        held += slot.job.outputs.length;
-      } else idle += 1;
+      if (slot.job) busy += 1;
+      else idle += 1;
     }
+    let held = 0;
+    for (const job of this.live) held += job.outputs.length;
     return { busy, idle, queued: this.queue.length, held };
   }
 
@@ -181,6 +182,7 @@ export class WorkerPool<Request, Output> {
   private async *drain(job: Job<Request, Output>, signal: AbortSignal): AsyncGenerator<Output> {
     const onAbort = (): void => this.cancel(job);
     signal.addEventListener('abort', onAbort, { once: true });
+    this.live.add(job);
     try {
       for (;;) {
         // Checked before every yield: once the abort is seen, nothing more reaches the consumer.
@@ -197,6 +199,7 @@ export class WorkerPool<Request, Output> {
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
+      this.live.delete(job);
       if (!job.ended) this.cancel(job);
     }
   }
