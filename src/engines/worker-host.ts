@@ -10,7 +10,8 @@ export interface JobContext<Output> {
   cancelled(): boolean;
   /**
    * Sends one output to the pool; `transfer` moves buffers instead of copying them. Blocks while the job's
-   * window of outputs the consumer has not taken yet is full, so a consumer that stops reading stops the work.
+   * window of outputs the consumer has not taken yet is full, so a consumer that stops reading stops the work,
+   * except while other jobs wait for a worker (then the job runs to its end and frees this one).
    */
   emit(value: Output, transfer?: readonly ArrayBuffer[]): void;
 }
@@ -29,6 +30,7 @@ export async function hostJobs<Request, Output>(init: () => Promise<JobHandler<R
 
   port.on('message', (message: JobMessage<Request>) => {
     const control = new Int32Array(message.control);
+    const contention = new Int32Array(message.contention);
     const cancelled = (): boolean => {
       Atomics.add(control, CONTROL.progress, 1);
       return Atomics.load(control, CONTROL.cancel) !== 0;
@@ -41,7 +43,7 @@ export async function hostJobs<Request, Output>(init: () => Promise<JobHandler<R
         emitted += 1;
         for (;;) {
           const taken = Atomics.load(control, CONTROL.taken);
-          if (emitted - taken < message.window || cancelled()) break;
+          if (emitted - taken < message.window || cancelled() || Atomics.load(contention, 0) > 0) break;
           Atomics.store(control, CONTROL.state, JOB_STATE.waitingForConsumer);
           Atomics.wait(control, CONTROL.taken, taken, CONSUMER_WAIT_MS);
           Atomics.store(control, CONTROL.state, JOB_STATE.running);

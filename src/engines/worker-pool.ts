@@ -5,7 +5,11 @@
  * - FIFO: jobs wait in one queue and go to the first free worker in arrival order.
  * - Cancellation: each job has a shared flag the worker polls, because a busy worker cannot read messages.
  * - Backpressure: a worker sends at most `outputWindow` outputs beyond what the consumer has taken, then
- *   waits, so a consumer that stops reading (a client that never reads) holds a bounded amount of output.
+ *   waits, so a consumer that stops reading (a client that never reads) holds a bounded amount of output. A
+ *   waiting worker still holds its slot, so while other jobs wait for a worker it does not wait: it finishes
+ *   its job (one segment, bounded by the segmenter) and frees the slot. Otherwise a few clients that stop
+ *   reading, or requests prefetched behind the one being sent on the same socket, could take every worker
+ *   and leave the jobs everyone waits for queued forever.
  * - Failure: a worker that exits, throws, or whose job failed (a wasm trap leaves its instance in an unknown
  *   state) fails only its current job; a fresh worker takes its place.
  * - Hang: a running job whose worker makes no progress for `hangTimeoutMs` gets its worker terminated and
@@ -117,6 +121,8 @@ export class WorkerPool<Request, Output> {
   private readonly queue: Job<Request, Output>[] = [];
   /** Jobs whose consumer has not finished with them: their untaken outputs are what the pool holds. */
   private readonly live = new Set<Job<Request, Output>>();
+  /** [0]: jobs waiting for a worker, seen by every worker: while it is above 0, none waits for its consumer. */
+  private readonly contention = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private startFailures = 0;
   private closing = false;
   private broken: EngineFailure | undefined;
@@ -150,7 +156,11 @@ export class WorkerPool<Request, Output> {
       this.queue.push(job);
       this.dispatch();
     }
-    return this.drain(job, signal);
+    // Listened to from here, not from the first iteration: a job whose outputs are never asked for must still
+    // stop (and free its worker) when its request is aborted.
+    const onAbort = (): void => this.cancel(job);
+    signal.addEventListener('abort', onAbort, { once: true });
+    return this.drain(job, signal, onAbort);
   }
 
   stats(): EngineStats {
@@ -179,9 +189,7 @@ export class WorkerPool<Request, Output> {
     await Promise.all(exits);
   }
 
-  private async *drain(job: Job<Request, Output>, signal: AbortSignal): AsyncGenerator<Output> {
-    const onAbort = (): void => this.cancel(job);
-    signal.addEventListener('abort', onAbort, { once: true });
+  private async *drain(job: Job<Request, Output>, signal: AbortSignal, onAbort: () => void): AsyncGenerator<Output> {
     this.live.add(job);
     try {
       for (;;) {
@@ -206,9 +214,19 @@ export class WorkerPool<Request, Output> {
 
   private cancel(job: Job<Request, Output>): void {
     const queued = this.queue.indexOf(job);
-    if (queued >= 0) this.queue.splice(queued, 1);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.noteContention();
+    }
     // A running job's worker keeps its slot until it reports `done`: it stops within one unit of work.
     job.cancel();
+  }
+
+  /** Publishes how many jobs wait for a worker; when some do, wakes workers waiting for their consumers. */
+  private noteContention(): void {
+    Atomics.store(this.contention, 0, this.queue.length);
+    if (this.queue.length === 0) return;
+    for (const slot of this.slots) if (slot.job) Atomics.notify(slot.job.control, CONTROL.taken);
   }
 
   private spawn(): void {
@@ -299,6 +317,7 @@ export class WorkerPool<Request, Output> {
     if (this.startFailures >= MAX_START_FAILURES) {
       this.broken = new EngineFailure('engine workers fail to start');
       for (const job of this.queue.splice(0)) job.end(this.broken);
+      this.noteContention();
       this.settleReady(this.broken);
       return;
     }
@@ -326,14 +345,16 @@ export class WorkerPool<Request, Output> {
     for (const slot of this.slots) {
       if (!slot.ready || slot.job || slot.gone) continue;
       const job = this.queue.shift();
-      if (!job) return;
+      if (!job) break;
       slot.job = job;
       slot.worker.ref();
       this.armWatchdog(slot, job);
       const control = job.control.buffer as SharedArrayBuffer;
       const window = this.options.outputWindow ?? DEFAULT_OUTPUT_WINDOW;
-      const message: JobMessage<Request> = { type: 'job', id: job.id, request: job.request, control, window };
+      const contention = this.contention.buffer as SharedArrayBuffer;
+      const message: JobMessage<Request> = { type: 'job', id: job.id, request: job.request, control, window, contention };
       slot.worker.postMessage(message);
     }
+    this.noteContention();
   }
 }

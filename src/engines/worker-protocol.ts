@@ -32,6 +32,8 @@ export interface JobMessage<Request> {
   readonly control: SharedArrayBuffer;
   /** Outputs the worker may send beyond what the consumer has taken before it waits. */
   readonly window: number;
+  /** Int32Array[0]: jobs waiting for a worker; while it is above 0 the worker never waits for its consumer. */
+  readonly contention: SharedArrayBuffer;
 }
 
 export type HostMessage<Output> =

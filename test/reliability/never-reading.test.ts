@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
-import { DEFAULT_VOICE } from '../conformance/client.js';
-import { startTestServer } from '../conformance/server.js';
+import { DEFAULT_VOICE, TestClient, joinAudio } from '../conformance/client.js';
+import { parseSpeechWav, startTestServer } from '../conformance/server.js';
 import { clientFrame, rawUpgrade } from './raw-socket.js';
 import { sleep, waitUntil } from './wait.js';
 
@@ -28,7 +28,7 @@ function stats(): { busy: number; queued: number; held: number } {
 }
 
 describe('a client that never reads', () => {
-  it('holds at most one output window of engine chunks while its socket is blocked, and frees them when it goes', async () => {
+  it('holds at most one output window of engine chunks while its socket is blocked, frees the worker for others, and drops them when it goes', async () => {
     const hostile = await rawUpgrade(server.streamUrl);
     hostile.pause();
     // About three minutes of 48 kHz PCM_32: megabytes of JSON, far more than the socket buffers hold.
@@ -44,6 +44,13 @@ describe('a client that never reads', () => {
     try {
       assert.ok(Math.max(...held) <= OUTPUT_WINDOW, `engine chunks held for the blocked socket: ${held.join(',')}`);
       assert.equal(stats().busy, 1, 'the worker waits on the socket instead of finishing the segment');
+      // The only worker waits for the blocked socket: another client's request must still get it.
+      const other = await TestClient.connect(server.streamUrl);
+      other.send({ voice_uuid: DEFAULT_VOICE.uuid, data: 'Still served.', request_id: 1, sample_rate: 16000 });
+      const [terminal] = await other.waitForTerminals(1);
+      assert.equal(terminal?.type, 'audio_end', 'another client is served while the only worker is held by a blocked socket');
+      parseSpeechWav(joinAudio(other.framesOf(1)));
+      other.close();
     } finally {
       hostile.destroy();
     }
