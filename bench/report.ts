@@ -1,4 +1,5 @@
 /** Renders results as the markdown table the README includes (and the runner prints). */
+import type { HostileRow } from './hostile.js';
 import type { BenchResults } from './results.js';
 import { FIRST_AUDIO_BOUND, THROUGHPUT_BOUND } from './results.js';
 import type { CpuSeconds } from './cpu.js';
@@ -52,6 +53,24 @@ function yesNo(value: boolean): string {
   return value ? 'yes' : 'no';
 }
 
+/** The hostile-neighbour table; also printed on its own by `npm run bench -- --hostile-only`. */
+export function hostileSection(rows: readonly HostileRow[]): string {
+  return (
+    '**Hostile neighbour** (a victim asks for W1 sentences, once alone and once while another client sends a bomb at the edge of ' +
+    'the cost budget, rounds interleaved; the attacker reads as fast as it can, except the never-reading one, and asks again when a bomb ends)\n\n' +
+    table(
+      ['bomb family', 'victim first audio alone', 'victim first audio attacked', 'p50 ratio', 'bombs served / refused'],
+      rows.map((row) => [
+        row.family,
+        spread(row.unloadedMs),
+        spread(row.attackedMs),
+        num(row.attackedMs.p50 !== null && row.unloadedMs.p50 ? row.attackedMs.p50 / row.unloadedMs.p50 : null, 2),
+        `${row.bombsServed} / ${row.bombsRefused}`,
+      ]),
+    )
+  );
+}
+
 export function renderMarkdown(results: BenchResults): string {
   const { machine, settings, server, engine } = results;
   const sections: string[] = [];
@@ -97,6 +116,7 @@ export function renderMarkdown(results: BenchResults): string {
         server.formats.map((format) => [format.label, spread(format.firstAudioMs), spread(format.realTimeFactor, 4), String(format.errors)]),
       ),
   );
+  sections.push(hostileSection(server.hostile));
   sections.push(
     '**Memory** (server RSS)\n\n' +
       table(

@@ -1,4 +1,5 @@
 /** The shape of bench/results/latest.json, and the server ÷ engine comparison computed from it. */
+import type { HostileRow } from './hostile.js';
 import type { IdleMemory } from './memory.js';
 import type { ConcurrencyResult, SequentialResult } from './scenarios.js';
 import { ratio, round } from './stats.js';
@@ -57,6 +58,8 @@ export interface BenchResults {
     readonly w3: readonly ConcurrencyResult[];
     readonly w3Paced: readonly ConcurrencyResult[];
     readonly formats: readonly FormatResult[];
+    /** The hostile-neighbour row: a victim's first audio beside each bomb family. */
+    readonly hostile: readonly HostileRow[];
     readonly memory: {
       readonly idle: readonly IdleMemory[];
       /** (peak RSS during the largest W3 level − RSS just before it) ÷ its clients, MiB. */

@@ -1,6 +1,10 @@
 /**
  * `npm run bench [-- --quick] [-- --duration S] [-- --paced-duration S] [-- --think MS] [-- --clients 1,8]
- *   [-- --paced-clients 256,384] [-- --workers N] [-- --out DIR] [-- --profile] [-- --readme]`
+ *   [-- --paced-clients 256,384] [-- --workers N] [-- --out DIR] [-- --profile] [-- --readme]
+ *   [-- --hostile-rounds N] [-- --hostile-only]`
+ *
+ * `--hostile-only` runs just the hostile-neighbour row (rounds per bomb family: --hostile-rounds, default 5)
+ * and prints it, writing nothing.
  *
  * Runs issue 6's workloads against voxwire (its own process, loopback WebSockets) and straight on the engine
  * with the same number of workers, in one run; prints a table and writes latest.json and latest.md. A full
@@ -15,10 +19,11 @@ import { parseArgs } from 'node:util';
 import type { AudioFormat } from '../src/audio/formats.js';
 import { createEspeakEngine } from '../src/engines/espeak/engine.js';
 import { DEFAULT_VOICE } from '../src/voices/catalogue.js';
+import { runHostile } from './hostile.js';
 import { measureIdleSockets } from './memory.js';
 import { UNDERRUN_SLACK_MS } from './playback.js';
 import { updateReadme } from './readme.js';
-import { renderMarkdown } from './report.js';
+import { hostileSection, renderMarkdown } from './report.js';
 import { compare, maxRealtimeClients, perActiveStream, type BenchResults, type FormatResult, type Machine } from './results.js';
 import { runConcurrent, runSequential, type ConcurrencyResult, type Pacing, type SequentialResult } from './scenarios.js';
 import { engineCpuMeter, serverCpuMeter, type CpuMeter } from './cpu.js';
@@ -39,6 +44,8 @@ const { values: args } = parseArgs({
     'paced-clients': { type: 'string' },
     'paced-duration': { type: 'string' },
     think: { type: 'string' },
+    'hostile-rounds': { type: 'string' },
+    'hostile-only': { type: 'boolean', default: false },
   },
 });
 
@@ -72,6 +79,7 @@ const engineW3Seconds = quick ? w3Seconds : Math.max(1, w3Seconds / 2);
  */
 const w3PacedSeconds = Number(args['paced-duration'] ?? (quick ? 1 : 10));
 const thinkMs = Number(args.think ?? 200);
+const hostileRounds = Number(args['hostile-rounds'] ?? (quick ? 1 : 5));
 const outDir = args.out ?? fileURLToPath(new URL('./results/', import.meta.url));
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
 /** Only a run of every level into the committed results speaks for the README, unless told otherwise. */
@@ -80,6 +88,7 @@ if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must b
 if (!(w3Seconds > 0)) throw new Error('--duration must be a positive number of seconds');
 if (!(w3PacedSeconds > 0)) throw new Error('--paced-duration must be a positive number of seconds');
 if (!(thinkMs >= 0)) throw new Error('--think must be a number of milliseconds');
+if (!Number.isInteger(hostileRounds) || hostileRounds < 1) throw new Error('--hostile-rounds must be a positive integer');
 
 /** A comma-separated list of client counts; an empty one skips that W3 variant (e.g. to profile one level). */
 function clientList(value: string | undefined, fallback: readonly number[], flag: string): readonly number[] {
@@ -185,6 +194,7 @@ async function benchBoth(): Promise<{ server: BenchResults['server']; engine: Be
       formats.push({ label: entry.label, ...result });
       log(`format ${entry.label}: first audio p50 ${result.firstAudioMs.p50} ms`);
     }
+    const hostile = await hostileRows(server, onServer);
     const serverW3: ConcurrencyResult[] = [];
     const engineW3: ConcurrencyResult[] = [];
     for (const clients of w3Clients) {
@@ -211,6 +221,7 @@ async function benchBoth(): Promise<{ server: BenchResults['server']; engine: Be
         w3: serverW3,
         w3Paced: serverPaced,
         formats,
+        hostile,
         memory: { idle, perActiveStreamMiB: perActiveStream(serverW3), peakRssMiB: round(server.memory().hwmMiB, 1) ?? 0 },
         maxRealtimeClients: maxRealtimeClients(serverW3),
         maxRealtimeClientsPaced: maxRealtimeClients(serverPaced),
@@ -228,6 +239,31 @@ async function benchBoth(): Promise<{ server: BenchResults['server']; engine: Be
     await engine.close();
     await server.stop();
   }
+}
+
+async function hostileRows(server: ServerHandle, victim: SpeakerFactory): Promise<Awaited<ReturnType<typeof runHostile>>> {
+  const rows = await runHostile(server.streamUrl, DEFAULT_VOICE.uuid, victim, w1, hostileRounds);
+  for (const row of rows) {
+    log(`hostile ${row.family}: victim first audio p50/p95 alone ${row.unloadedMs.p50}/${row.unloadedMs.p95} ms, attacked ${row.attackedMs.p50}/${row.attackedMs.p95} ms; bombs served ${row.bombsServed}, refused ${row.bombsRefused}`);
+  }
+  return rows;
+}
+
+/** Only the hostile-neighbour row, on a server of its own (warmed up like the full run's). */
+async function hostileOnly(): Promise<void> {
+  const server = await ServerHandle.start({ workers, connections: 100 });
+  try {
+    const victim = serverSpeakers({ streamUrl: server.streamUrl, voiceUuid: DEFAULT_VOICE.uuid, format: MAIN_FORMAT, binary: false });
+    await warmUp([victim]);
+    process.stdout.write(`${hostileSection(await hostileRows(server, victim))}\n`);
+  } finally {
+    await server.stop();
+  }
+}
+
+if (args['hostile-only']) {
+  await hostileOnly();
+  process.exit(0);
 }
 
 const startLoad = loadavg();

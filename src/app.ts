@@ -4,7 +4,7 @@
  */
 import pino, { type Logger } from 'pino';
 import type { Engine } from './engines/engine.js';
-import { createEspeakEngine } from './engines/espeak/engine.js';
+import { createEspeakEngine, type EspeakEngineOptions } from './engines/espeak/engine.js';
 import { KeyStore } from './keys/store.js';
 import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './keys/verifier.js';
 import type { ServerContext } from './server/context.js';
@@ -22,6 +22,8 @@ export interface VoxwireOptions {
   /** Folder of the key store database; without it, no key store is opened. */
   readonly dataDir?: string;
   readonly workers?: number;
+  /** Engine settings beyond `workers` (tests use them to give the engine a fault-injecting worker). */
+  readonly engine?: EspeakEngineOptions;
   readonly perKeyConnections?: number;
   readonly globalConnections?: number;
   readonly shutdownGraceMs?: number;
@@ -51,7 +53,7 @@ export interface Voxwire {
 
 export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwire> {
   const log = options.logger ?? pino({ level: 'silent' });
-  const engine = createEspeakEngine(options.workers === undefined ? {} : { workers: options.workers });
+  const engine = createEspeakEngine({ ...options.engine, ...(options.workers === undefined ? {} : { workers: options.workers }) });
   const warm = engine.ready();
   if (options.listenBeforeWarm !== true) {
     try {

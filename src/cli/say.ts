@@ -70,7 +70,8 @@ export async function runSayCommand(args: string[]): Promise<number> {
     // No text limit here: the limits protect a shared server, and `say` is one user's own process.
     const job = resolveSpeech(fields, Number.POSITIVE_INFINITY, VOICE_DIRECTORY, pipeline);
     const progress = showProgress(job.characters);
-    const rendered = await renderWhole(pipeline, job, fields.audio, new AbortController().signal, progress);
+    // Nor an audio cap: the file is written from a Buffer, which holds far more than a JSON string.
+    const rendered = await renderWhole(pipeline, job, fields.audio, new AbortController().signal, { onProgress: progress, maxBytes: Number.POSITIVE_INFINITY });
     if (rendered === undefined) throw new Error('synthesis was interrupted');
     const audio = Buffer.concat(rendered.chunks);
     writeFileSync(values.output, fields.audio.format === 'wav' ? wavFile(fields.audio, audio) : audio);

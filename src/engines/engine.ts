@@ -106,6 +106,8 @@ export interface EngineStats {
   readonly idle: number;
   /** Segments waiting for a free worker. */
   readonly queued: number;
+  /** Chunks the engine produced that their consumers have not taken yet (bounded by backpressure). */
+  readonly held: number;
 }
 
 /** Thrown by an engine when it cannot produce audio for a segment (crash, hang, bad voice). */

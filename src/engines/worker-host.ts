@@ -3,16 +3,23 @@
  * or failure. Engine workers supply only the job handler.
  */
 import { parentPort } from 'node:worker_threads';
-import type { HostMessage, JobMessage } from './worker-protocol.js';
+import { CONTROL, JOB_STATE, type HostMessage, type JobMessage } from './worker-protocol.js';
 
 export interface JobContext<Output> {
-  /** True once the pool cancelled this job; check it between units of work. */
+  /** True once the pool cancelled this job; check it between units of work (each check counts as progress). */
   cancelled(): boolean;
-  /** Sends one output to the pool; `transfer` moves buffers instead of copying them. */
+  /**
+   * Sends one output to the pool; `transfer` moves buffers instead of copying them. Blocks while the job's
+   * window of outputs the consumer has not taken yet is full, so a consumer that stops reading stops the work,
+   * except while other jobs wait for a worker (then the job runs to its end and frees this one).
+   */
   emit(value: Output, transfer?: readonly ArrayBuffer[]): void;
 }
 
 export type JobHandler<Request, Output> = (request: Request, context: JobContext<Output>) => void;
+
+/** How long one wait for the consumer lasts before the cancel flag is checked again (cancel also wakes it). */
+const CONSUMER_WAIT_MS = 1000;
 
 export async function hostJobs<Request, Output>(init: () => Promise<JobHandler<Request, Output>>): Promise<void> {
   const port = parentPort;
@@ -22,15 +29,33 @@ export async function hostJobs<Request, Output>(init: () => Promise<JobHandler<R
     port.postMessage(message, transfer ? [...transfer] : undefined);
 
   port.on('message', (message: JobMessage<Request>) => {
-    const flag = new Int32Array(message.cancel);
+    const control = new Int32Array(message.control);
+    const contention = new Int32Array(message.contention);
+    const cancelled = (): boolean => {
+      Atomics.add(control, CONTROL.progress, 1);
+      return Atomics.load(control, CONTROL.cancel) !== 0;
+    };
+    let emitted = 0;
     const context: JobContext<Output> = {
-      cancelled: () => Atomics.load(flag, 0) !== 0,
-      emit: (value, transfer) => post({ type: 'output', id: message.id, value }, transfer),
+      cancelled,
+      emit: (value, transfer) => {
+        post({ type: 'output', id: message.id, value }, transfer);
+        emitted += 1;
+        for (;;) {
+          const taken = Atomics.load(control, CONTROL.taken);
+          if (emitted - taken < message.window || cancelled() || Atomics.load(contention, 0) > 0) break;
+          Atomics.store(control, CONTROL.state, JOB_STATE.waitingForConsumer);
+          Atomics.wait(control, CONTROL.taken, taken, CONSUMER_WAIT_MS);
+          Atomics.store(control, CONTROL.state, JOB_STATE.running);
+        }
+      },
     };
     try {
       handler(message.request, context);
+      Atomics.store(control, CONTROL.state, JOB_STATE.ended);
       post({ type: 'done', id: message.id });
     } catch (error) {
+      Atomics.store(control, CONTROL.state, JOB_STATE.ended);
       post({ type: 'failed', id: message.id, message: error instanceof Error ? error.message : String(error) });
     }
   });

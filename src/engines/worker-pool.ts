@@ -4,19 +4,30 @@
  *
  * - FIFO: jobs wait in one queue and go to the first free worker in arrival order.
  * - Cancellation: each job has a shared flag the worker polls, because a busy worker cannot read messages.
- * - Crash: a worker that exits or throws fails only its current job; a fresh worker takes its place.
- * - Hang: a running job that produces nothing for `hangTimeoutMs` gets its worker terminated and replaced.
+ * - Backpressure: a worker sends at most `outputWindow` outputs beyond what the consumer has taken, then
+ *   waits, so a consumer that stops reading (a client that never reads) holds a bounded amount of output. A
+ *   waiting worker still holds its slot, so while other jobs wait for a worker it does not wait: it finishes
+ *   its job (one segment, bounded by the segmenter) and frees the slot. Otherwise a few clients that stop
+ *   reading, or requests prefetched behind the one being sent on the same socket, could take every worker
+ *   and leave the jobs everyone waits for queued forever.
+ * - Failure: a worker that exits, throws, or whose job failed (a wasm trap leaves its instance in an unknown
+ *   state) fails only its current job; a fresh worker takes its place.
+ * - Hang: a running job whose worker makes no progress for `hangTimeoutMs` gets its worker terminated and
+ *   replaced. Progress is a counter the worker itself increments in shared memory, so a stalled main thread
+ *   (which delays messages, not the worker) kills nothing, and a worker waiting for its consumer is not hung.
  */
 import { Worker } from 'node:worker_threads';
 import { EngineFailure, type EngineStats } from './engine.js';
-import type { HostMessage, JobMessage } from './worker-protocol.js';
+import { CONTROL, CONTROL_SLOTS, JOB_STATE, type HostMessage, type JobMessage } from './worker-protocol.js';
 
 export interface WorkerPoolOptions {
   /** Module the worker runs (a .ts file under tsx, a .js file once compiled). */
   readonly entry: URL;
   readonly size: number;
-  /** A running job that produces no output for this long is treated as hung. */
+  /** A running job whose worker makes no progress for this long is treated as hung. */
   readonly hangTimeoutMs: number;
+  /** Outputs a worker may send beyond what the consumer has taken before it waits (default 4). */
+  readonly outputWindow?: number;
   /** A worker not ready this long after it was spawned is replaced, as a failed start (default 60 s). */
   readonly startTimeoutMs?: number;
 }
@@ -24,6 +35,10 @@ export interface WorkerPoolOptions {
 /** Workers that die before becoming ready this many times in a row mean the pool cannot work at all. */
 const MAX_START_FAILURES = 3;
 const DEFAULT_START_TIMEOUT_MS = 60_000;
+/** A few engine buffers: enough that the worker rarely waits on a consumer that keeps up, small when one does not. */
+const DEFAULT_OUTPUT_WINDOW = 4;
+/** The hang watchdog looks at a worker's progress this many times per timeout. */
+const WATCHDOG_CHECKS_PER_TIMEOUT = 4;
 
 /**
  * Worker threads cannot load TypeScript on their own, even when the parent runs under tsx: this bootstrap
@@ -41,7 +56,7 @@ const { workerData } = require('node:worker_threads');
 class Job<Request, Output> {
   private static nextId = 1;
   readonly id = Job.nextId++;
-  readonly cancelFlag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
   readonly outputs: Output[] = [];
   ended = false;
   error: Error | undefined;
@@ -62,8 +77,20 @@ class Job<Request, Output> {
     this.notify();
   }
 
+  /** Hands out the oldest output and lets the worker send one more. */
+  take(): Output | undefined {
+    const output = this.outputs.shift();
+    if (output !== undefined) {
+      Atomics.add(this.control, CONTROL.taken, 1);
+      Atomics.notify(this.control, CONTROL.taken);
+    }
+    return output;
+  }
+
   cancel(): void {
-    Atomics.store(this.cancelFlag, 0, 1);
+    Atomics.store(this.control, CONTROL.cancel, 1);
+    // A worker waiting for the consumer waits on `taken`: wake it so it sees the cancel at once.
+    Atomics.notify(this.control, CONTROL.taken);
     this.end();
   }
 
@@ -84,11 +111,18 @@ interface Slot<Request, Output> {
   gone: boolean;
   job: Job<Request, Output> | undefined;
   watchdog: NodeJS.Timeout | undefined;
+  /** The job's progress counter when the watchdog last saw it move, and when that was. */
+  progress: number;
+  progressAt: number;
 }
 
 export class WorkerPool<Request, Output> {
   private readonly slots = new Set<Slot<Request, Output>>();
   private readonly queue: Job<Request, Output>[] = [];
+  /** Jobs whose consumer has not finished with them: their untaken outputs are what the pool holds. */
+  private readonly live = new Set<Job<Request, Output>>();
+  /** [0]: jobs waiting for a worker, seen by every worker: while it is above 0, none waits for its consumer. */
+  private readonly contention = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private startFailures = 0;
   private closing = false;
   private broken: EngineFailure | undefined;
@@ -122,7 +156,11 @@ export class WorkerPool<Request, Output> {
       this.queue.push(job);
       this.dispatch();
     }
-    return this.drain(job, signal);
+    // Listened to from here, not from the first iteration: a job whose outputs are never asked for must still
+    // stop (and free its worker) when its request is aborted.
+    const onAbort = (): void => this.cancel(job);
+    signal.addEventListener('abort', onAbort, { once: true });
+    return this.drain(job, signal, onAbort);
   }
 
   stats(): EngineStats {
@@ -133,7 +171,9 @@ export class WorkerPool<Request, Output> {
       if (slot.job) busy += 1;
       else idle += 1;
     }
-    return { busy, idle, queued: this.queue.length };
+    let held = 0;
+    for (const job of this.live) held += job.outputs.length;
+    return { busy, idle, queued: this.queue.length, held };
   }
 
   async close(): Promise<void> {
@@ -149,15 +189,14 @@ export class WorkerPool<Request, Output> {
     await Promise.all(exits);
   }
 
-  private async *drain(job: Job<Request, Output>, signal: AbortSignal): AsyncGenerator<Output> {
-    const onAbort = (): void => this.cancel(job);
-    signal.addEventListener('abort', onAbort, { once: true });
+  private async *drain(job: Job<Request, Output>, signal: AbortSignal, onAbort: () => void): AsyncGenerator<Output> {
+    this.live.add(job);
     try {
       for (;;) {
         // Checked before every yield: once the abort is seen, nothing more reaches the consumer.
         if (signal.aborted) return;
         // Taken off the job as it is handed out, so a slow consumer does not keep what it already has.
-        const output = job.outputs.shift();
+        const output = job.take();
         if (output !== undefined) {
           yield output;
           continue;
@@ -168,22 +207,33 @@ export class WorkerPool<Request, Output> {
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
+      this.live.delete(job);
       if (!job.ended) this.cancel(job);
     }
   }
 
   private cancel(job: Job<Request, Output>): void {
     const queued = this.queue.indexOf(job);
-    if (queued >= 0) this.queue.splice(queued, 1);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.noteContention();
+    }
     // A running job's worker keeps its slot until it reports `done`: it stops within one unit of work.
     job.cancel();
+  }
+
+  /** Publishes how many jobs wait for a worker; when some do, wakes workers waiting for their consumers. */
+  private noteContention(): void {
+    Atomics.store(this.contention, 0, this.queue.length);
+    if (this.queue.length === 0) return;
+    for (const slot of this.slots) if (slot.job) Atomics.notify(slot.job.control, CONTROL.taken);
   }
 
   private spawn(): void {
     const entry = this.options.entry.href;
     const loader = entry.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : null;
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, loader } });
-    const slot: Slot<Request, Output> = { worker, ready: false, gone: false, job: undefined, watchdog: undefined };
+    const slot: Slot<Request, Output> = { worker, ready: false, gone: false, job: undefined, watchdog: undefined, progress: 0, progressAt: 0 };
     this.slots.add(slot);
     // Start-up has its own watchdog: a worker stuck loading would otherwise leave ready() pending forever.
     const startTimeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
@@ -215,11 +265,16 @@ export class WorkerPool<Request, Output> {
     }
     const job = slot.job;
     if (!job || job.id !== message.id) return;
-    this.armWatchdog(slot);
     if (message.type === 'output') job.push(message.value);
-    else {
-      job.end(message.type === 'failed' ? new EngineFailure(message.message) : undefined);
+    else if (message.type === 'done') {
+      job.end();
       this.release(slot);
+    } else {
+      // A failed job (a wasm trap, an abort) may have left the engine's memory in any state: the worker goes.
+      job.end(new EngineFailure(message.message));
+      this.retire(slot);
+      void slot.worker.terminate();
+      this.replace();
     }
   }
 
@@ -231,19 +286,30 @@ export class WorkerPool<Request, Output> {
     this.replace();
   }
 
-  /** (Re)starts the hang watchdog of a busy worker; refreshing one timer per output costs less than a new one. */
-  private armWatchdog(slot: Slot<Request, Output>): void {
-    if (slot.watchdog !== undefined) {
-      slot.watchdog.refresh();
-      return;
-    }
-    slot.watchdog = setTimeout(() => {
-      if (slot.gone) return;
-      slot.job?.end(new EngineFailure(`engine produced nothing for ${this.options.hangTimeoutMs} ms`));
+  /**
+   * Watches a busy worker's own progress counter. The clock only runs while the counter stands still and the
+   * worker says it is running: after a main-thread stall the first check sees the counter moved, so the stall
+   * is not counted against the worker.
+   */
+  private armWatchdog(slot: Slot<Request, Output>, job: Job<Request, Output>): void {
+    slot.progress = Atomics.load(job.control, CONTROL.progress);
+    slot.progressAt = performance.now();
+    const timeout = this.options.hangTimeoutMs;
+    slot.watchdog = setInterval(() => {
+      if (slot.gone || slot.job !== job) return;
+      const progress = Atomics.load(job.control, CONTROL.progress);
+      const now = performance.now();
+      if (progress !== slot.progress || Atomics.load(job.control, CONTROL.state) !== JOB_STATE.running) {
+        slot.progress = progress;
+        slot.progressAt = now;
+        return;
+      }
+      if (now - slot.progressAt < timeout) return;
+      job.end(new EngineFailure(`engine made no progress for ${timeout} ms`));
       this.retire(slot);
       void slot.worker.terminate();
       this.replace();
-    }, this.options.hangTimeoutMs);
+    }, Math.max(1, Math.round(timeout / WATCHDOG_CHECKS_PER_TIMEOUT)));
   }
 
   private replace(): void {
@@ -251,6 +317,7 @@ export class WorkerPool<Request, Output> {
     if (this.startFailures >= MAX_START_FAILURES) {
       this.broken = new EngineFailure('engine workers fail to start');
       for (const job of this.queue.splice(0)) job.end(this.broken);
+      this.noteContention();
       this.settleReady(this.broken);
       return;
     }
@@ -278,13 +345,16 @@ export class WorkerPool<Request, Output> {
     for (const slot of this.slots) {
       if (!slot.ready || slot.job || slot.gone) continue;
       const job = this.queue.shift();
-      if (!job) return;
+      if (!job) break;
       slot.job = job;
       slot.worker.ref();
-      this.armWatchdog(slot);
-      const cancel = job.cancelFlag.buffer as SharedArrayBuffer;
-      const message: JobMessage<Request> = { type: 'job', id: job.id, request: job.request, cancel };
+      this.armWatchdog(slot, job);
+      const control = job.control.buffer as SharedArrayBuffer;
+      const window = this.options.outputWindow ?? DEFAULT_OUTPUT_WINDOW;
+      const contention = this.contention.buffer as SharedArrayBuffer;
+      const message: JobMessage<Request> = { type: 'job', id: job.id, request: job.request, control, window, contention };
       slot.worker.postMessage(message);
     }
+    this.noteContention();
   }
 }

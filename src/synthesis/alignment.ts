@@ -15,6 +15,12 @@
  *
  * Streaming: a unit can be placed in a frame only when its span is final. `safeSample` tells up to which
  * sample every unit starting earlier is final, so the pipeline holds audio back only that long.
+ *
+ * Held audio is bounded: a span still open `maxHold` samples behind the newest audio (a word that never ends,
+ * a giant `<phoneme ph>` or token, an engine that reports no words) is closed where the audio stands: the open
+ * word ends there; without an open word the characters waiting for a boundary share the audio since the last
+ * one. Whatever comes later starts at or after that point, so starts still never decrease, every character is
+ * still placed exactly once, and no time lies past the audio.
  */
 import type { EngineChunk, PhonemeEvent, WordEvent } from '../engines/engine.js';
 
@@ -61,16 +67,22 @@ export class SegmentAligner {
   private nextGrapheme = 0;
   private nextPhoneme = 0;
   private readonly graphemes: TimedUnit[] = [];
+  /** No grapheme placed from now on starts before this (segment-relative sample): set when a span is closed off. */
+  private floor = 0;
+  /** The last phoneme, closed off before its successor arrived: its index and end. */
+  private closedPhoneme: { readonly index: number; readonly end: number } | undefined;
 
   /**
    * @param written the written text of this segment (graph_chars come from it)
    * @param followsWords true when the engine read exactly `written`, so its word events index into it
    * @param offset sample at which this segment starts in the request's audio
+   * @param maxHold samples of audio a span may stay open behind the newest audio before it is closed off
    */
   constructor(
     written: string,
     private readonly followsWords: boolean,
     private readonly offset: number,
+    private readonly maxHold = Number.POSITIVE_INFINITY,
   ) {
     this.codePoints = [];
     let index = 0;
@@ -89,6 +101,7 @@ export class SegmentAligner {
     for (const phoneme of chunk.phonemes) this.addPhoneme(phoneme);
     if (this.followsWords) for (const word of chunk.words) this.addWord(word);
     this.samples += chunk.samples.length;
+    this.closeStale();
   }
 
   /** The segment's audio is complete: every remaining span becomes final. */
@@ -101,13 +114,50 @@ export class SegmentAligner {
   /** Request-relative sample before which every unit's span is final. */
   safeSample(): number {
     if (this.finished) return Number.POSITIVE_INFINITY;
-    let safe = this.samples;
+    let safe = Math.min(this.samples, this.graphemeSafe());
     const lastPhoneme = this.phonemes[this.phonemes.length - 1];
-    if (lastPhoneme !== undefined && this.nextPhoneme < this.phonemes.length) safe = Math.min(safe, lastPhoneme.sample);
-    const lastWord = this.words[this.words.length - 1];
-    if (!this.followsWords || lastWord === undefined) safe = 0;
-    else safe = Math.min(safe, this.wordEnds[this.words.length - 1] ?? lastWord.start);
+    if (lastPhoneme !== undefined && this.nextPhoneme < this.phonemes.length && this.closedPhoneme?.index !== this.phonemes.length - 1) {
+      safe = Math.min(safe, lastPhoneme.sample);
+    }
     return this.offset + safe;
+  }
+
+  /** Segment-relative sample before which every grapheme's span is final. */
+  private graphemeSafe(): number {
+    if (this.nextGrapheme >= this.codePoints.length) return this.samples;
+    const lastWord = this.words[this.words.length - 1];
+    if (!this.followsWords || lastWord === undefined) return this.floor;
+    return Math.max(this.floor, this.wordEnds[this.words.length - 1] ?? lastWord.start);
+  }
+
+  /** Closes off whatever span has been open for more than `maxHold` samples (see the header). */
+  private closeStale(): void {
+    if (this.samples - this.graphemeSafe() > this.maxHold) {
+      const open = this.words[this.words.length - 1];
+      if (this.followsWords && open !== undefined && this.wordEnds.length < this.words.length) {
+        this.wordEnds.push(this.samples);
+        this.settleGraphemes();
+      } else if (this.followsWords && open !== undefined) {
+        this.spread(this.nextGrapheme, this.nextRunEnd(), this.wordEnds[this.words.length - 1]!, this.samples);
+      } else {
+        this.spread(this.nextGrapheme, this.codePoints.length, this.floor, this.samples);
+      }
+      this.floor = this.samples;
+    }
+    const last = this.phonemes.length - 1;
+    const open = this.phonemes[last];
+    if (open !== undefined && this.nextPhoneme === last && this.closedPhoneme?.index !== last && this.samples - open.sample > this.maxHold) {
+      this.closedPhoneme = { index: last, end: this.samples };
+    }
+  }
+
+  /** End of the characters after the next grapheme up to the next word's letters (a gap, or a word and its gap). */
+  private nextRunEnd(): number {
+    let end = this.nextGrapheme;
+    const isLetter = (index: number): boolean => LETTER.test(this.codePoints[index]!.char);
+    if (end < this.codePoints.length && isLetter(end)) while (end < this.codePoints.length && isLetter(end)) end += 1;
+    while (end < this.codePoints.length && !isLetter(end)) end += 1;
+    return end;
   }
 
   /** Removes and returns the final units that start before `before` (request-relative samples). */
@@ -121,8 +171,9 @@ export class SegmentAligner {
       const start = this.offset + phoneme.sample;
       if (start >= limit) break;
       const following = this.phonemes[this.nextPhoneme + 1];
-      if (following === undefined && !this.finished) break;
-      const end = this.offset + (following === undefined ? this.samples : following.sample);
+      const closedEnd = this.closedPhoneme?.index === this.nextPhoneme ? this.closedPhoneme.end : undefined;
+      if (following === undefined && closedEnd === undefined && !this.finished) break;
+      const end = this.offset + (closedEnd ?? following?.sample ?? this.samples);
       if (phoneme.ipa !== '') phonemes.push({ text: phoneme.ipa, start, end: Math.max(start, end) });
       this.nextPhoneme += 1;
     }
@@ -131,7 +182,7 @@ export class SegmentAligner {
 
   private addPhoneme(event: PhonemeEvent): void {
     const previous = this.phonemes[this.phonemes.length - 1];
-    const sample = Math.max(event.sample, previous?.sample ?? 0);
+    const sample = Math.max(event.sample, previous?.sample ?? 0, this.closedPhoneme?.end ?? 0);
     this.phonemes.push({ ipa: event.ipa, sample });
     if (event.ipa === '') this.notePause(sample);
   }
@@ -151,7 +202,7 @@ export class SegmentAligner {
     const previous = this.words[this.words.length - 1];
     if (previous !== undefined && first <= previous.first) return; // engines may repeat a position
     const previousEnd = this.wordEnds[this.words.length - 1];
-    const start = Math.max(event.sample, previousEnd ?? previous?.start ?? 0);
+    const start = Math.max(event.sample, previousEnd ?? previous?.start ?? 0, this.floor);
     if (previous !== undefined) {
       if (previousEnd === undefined) this.wordEnds.push(start);
       // The previous word may not reach into this one (espeak reports "42" as two overlapping words).
@@ -198,8 +249,10 @@ export class SegmentAligner {
     }
   }
 
-  private spread(from: number, to: number, start: number, end: number): void {
+  private spread(from: number, to: number, spanStart: number, end: number): void {
     if (to <= from) return;
+    // Characters placed after a span was closed off start where it was closed, however their span began.
+    const start = Math.max(spanStart, this.floor);
     const span = Math.max(0, end - start);
     const count = to - from;
     for (let i = from; i < to; i += 1) {

@@ -55,6 +55,11 @@ export interface PreparedSynthesis {
 const SECOND_CHUNK_SECONDS = 0.1;
 const STEADY_CHUNK_SECONDS = 0.2;
 const MAX_CHUNK_SECONDS = 0.25;
+/**
+ * Audio a timestamp may hold back (JSON mode): a word still open this long behind the newest audio is closed
+ * off, so a word that never ends (a giant token or `<phoneme ph>`) cannot keep its segment's audio in memory.
+ */
+const MAX_HELD_SECONDS = 2;
 
 export interface SynthesisPipeline {
   readonly sampleRate: number;
@@ -65,6 +70,7 @@ export interface SynthesisPipeline {
 
 export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () => undefined): SynthesisPipeline {
   const rate = engine.capabilities.sampleRate;
+  const maxHeld = Math.round(MAX_HELD_SECONDS * rate);
 
   /**
    * Every run of speech is cut into segments of at most MAX_SEGMENT_CHARS (segmenter.ts), whatever the engine
@@ -119,20 +125,24 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
     const shaper = new ChunkShaper(rate);
     for (const step of prepared.steps) {
       if (request.signal.aborted) return;
-      const aligner = request.timestamps === false ? undefined : new SegmentAligner(step.written, step.kind === 'engine' && step.followsWords, shaper.received);
+      const aligner = request.timestamps === false ? undefined : new SegmentAligner(step.written, step.kind === 'engine' && step.followsWords, shaper.received, maxHeld);
       if (aligner) shaper.addAligner(aligner);
       if (step.kind === 'silence') {
-        const silence = new Int16Array(step.samples);
-        aligner?.add({ samples: silence, words: [], phonemes: [] });
-        aligner?.finish();
-        shaper.addSamples(silence);
-        // Up to 30 s of silence is there at once, and nothing else paces it: one frame per turn of the event
-        // loop, so that resampling and encoding it never hold the loop for long.
-        for (const chunk of shaper.ready()) {
-          yield chunk;
-          await nextTurn();
-          if (request.signal.aborted) return;
+        // Up to 30 s of silence is there at once and nothing else paces it: it goes in frame-sized pieces, one
+        // frame per turn of the event loop, so it is neither one large allocation nor one long run of
+        // resampling and encoding.
+        for (let left = step.samples; left > 0; left -= shaper.maxSamples) {
+          const silence = new Int16Array(Math.min(left, shaper.maxSamples));
+          aligner?.add({ samples: silence, words: [], phonemes: [] });
+          shaper.addSamples(silence);
+          if (left <= shaper.maxSamples) continue;
+          for (const chunk of shaper.ready()) {
+            yield chunk;
+            await nextTurn();
+            if (request.signal.aborted) return;
+          }
         }
+        aligner?.finish();
       } else {
         try {
           for await (const chunk of engine.synthesize(step.segment, request.signal)) {
@@ -171,7 +181,8 @@ class ChunkShaper {
   private readonly aligners: SegmentAligner[] = [];
   private readonly secondSamples: number;
   private readonly steadySamples: number;
-  private readonly maxSamples: number;
+  /** The longest frame. */
+  readonly maxSamples: number;
   private frames = 0;
 
   constructor(private readonly rate: number) {

@@ -6,9 +6,17 @@
 import { createEncodedStream, type EncodedStream } from '../audio/encoded-stream.js';
 import type { AudioFormat } from '../audio/formats.js';
 import { MP3_START_DELAY_SAMPLES } from '../audio/mp3.js';
+import { VoxwireError } from '../protocol/errors.js';
 import { emptyAlignment, type Alignment } from './alignment.js';
 import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline, SynthesisRequest } from './pipeline.js';
 import type { SynthesisPlan } from './plan.js';
+
+/**
+ * Longest run of rendering (resampling, encoding, silence) without giving the event loop a turn. Engine audio
+ * arrives by message and yields by itself; silence, the frames a burst of engine audio releases at once, and
+ * the end of a request do not, and 30 s of silence at 48 kHz MP3 would otherwise hold the loop for a second.
+ */
+const SLICE_MS = 10;
 
 export interface RenderedChunk {
   readonly audio: Uint8Array;
@@ -34,8 +42,14 @@ export async function* renderAudio(
   // Units wait here until the encoded audio holds their start: the resampler's filter and the MP3 encoder's
   // frames make the output lag the engine's audio, on which the pipeline placed them.
   const waiting = emptyAlignment();
+  let sliceStart = performance.now();
   try {
     for await (const chunk of pipeline.run(request)) {
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+        if (request.signal.aborted) return;
+      }
       const audio = stream.push(chunk.samples);
       appendAlignment(waiting, toOutputGrid(chunk.alignment, outputRate, delaySamples));
       const alignment = takeStartingBefore(waiting, stream.emittedSamples / outputRate);
@@ -63,24 +77,43 @@ export interface RenderedRequest {
   readonly synthSeconds: number;
 }
 
+/**
+ * Audio a whole rendering may hold (160 MiB): its base64 (for /synthesize) stays far below the longest string
+ * V8 can make. The cost budget keeps every accepted request below it (about 100 MiB at most: 4,000 spoken
+ * characters at half speed plus 30 s of breaks, at 48 kHz PCM_32), so only a budget gone wrong reaches it.
+ */
+export const MAX_WHOLE_AUDIO_BYTES = 160 * 1024 * 1024;
+
+export interface RenderWholeOptions {
+  /** Called as timestamps come in, with the number of graphemes placed so far. */
+  readonly onProgress?: (graphemesDone: number) => void;
+  /** Audio bytes past which the rendering stops and fails with TextTooLong (default MAX_WHOLE_AUDIO_BYTES). */
+  readonly maxBytes?: number;
+}
+
 /** Renders `job` completely; resolves undefined when `signal` aborts (the client went away). */
 export async function renderWhole(
   pipeline: SynthesisPipeline,
   job: { readonly plan: SynthesisPlan; readonly voice: PipelineVoice; readonly prepared?: PreparedSynthesis },
   format: AudioFormat,
   signal: AbortSignal,
-  onProgress?: (graphemesDone: number) => void,
+  options: RenderWholeOptions = {},
 ): Promise<RenderedRequest | undefined> {
   const startedAt = performance.now();
+  const maxBytes = options.maxBytes ?? MAX_WHOLE_AUDIO_BYTES;
   const chunks: Uint8Array[] = [];
   const alignment = emptyAlignment();
   let bytes = 0;
+  // Leaving the loop by throwing ends the rendering, and with it the engine's work on this request.
   for await (const chunk of renderAudio(pipeline, { plan: job.plan, voice: job.voice, prepared: job.prepared, signal }, { format, header: 'none' })) {
     if (signal.aborted) return undefined;
     if (chunk.audio.length > 0) chunks.push(chunk.audio);
     bytes += chunk.audio.length;
+    if (bytes > maxBytes) {
+      throw new VoxwireError('TextTooLong', `The audio of this request would exceed ${maxBytes} bytes; ask for less text, a lower sample rate or precision, or stream it.`, { max_audio_bytes: maxBytes });
+    }
     appendAlignment(alignment, chunk.alignment);
-    onProgress?.(alignment.graph_chars.length);
+    options.onProgress?.(alignment.graph_chars.length);
   }
   if (signal.aborted) return undefined;
   return { chunks, bytes, alignment, synthSeconds: (performance.now() - startedAt) / 1000 };

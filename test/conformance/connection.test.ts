@@ -8,6 +8,7 @@ import { DEFAULT_VOICE, TestClient } from './client.js';
 import { engineIdle, startTestServer } from './server.js';
 import { clientFrame, rawUpgrade } from '../reliability/raw-socket.js';
 import { waitUntil } from '../reliability/wait.js';
+import { FAULTS, FAULTY_WORKER } from '../engines/workers/faults.js';
 
 const voice = DEFAULT_VOICE.uuid;
 const KEY = 'vx_test_key_0123456789';
@@ -237,19 +238,16 @@ describe('engine failure', () => {
   let server: Voxwire;
   const logLines: string[] = [];
   before(async () => {
-    process.env['VOXWIRE_TEST_FAULTS'] = '1';
     const logger = pino({ level: 'error' }, { write: (line: string) => void logLines.push(line) });
-    server = await startTestServer({ workers: 1, logger });
+    server = await startTestServer({ workers: 1, logger, engine: { workerEntry: FAULTY_WORKER } });
   });
   after(async () => {
     await server.close();
-    delete process.env['VOXWIRE_TEST_FAULTS'];
   });
 
   it('SynthesisFailure (500) when the engine worker crashes; the socket and the server go on', async () => {
-    const { TEST_FAULTS } = await import('../../src/engines/espeak/job.js');
     const client = await TestClient.connect(server.streamUrl);
-    client.send({ voice_uuid: voice, data: TEST_FAULTS.crash, request_id: 1 });
+    client.send({ voice_uuid: voice, data: FAULTS.crash, request_id: 1 });
     client.send({ voice_uuid: voice, data: 'After the crash.', request_id: 2 });
     const [failed, next] = await client.waitForTerminals(2);
     assert.equal(failed!['error_name'], 'SynthesisFailure');

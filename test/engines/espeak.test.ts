@@ -2,12 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { EngineFailure, NEUTRAL_PROSODY, type Engine, type EngineChunk } from '../../src/engines/engine.js';
 import { createEspeakEngine } from '../../src/engines/espeak/engine.js';
-import { TEST_FAULTS } from '../../src/engines/espeak/job.js';
+import { FAULTS, FAULTY_WORKER } from './workers/faults.js';
 import { DEFAULT_VOICE, voiceForLanguage } from '../../src/voices/catalogue.js';
 import { medianF0, render, rms } from './measure.js';
-
-// Read by the workers when they start: lets the fault tests crash or hang a real worker.
-process.env['VOXWIRE_TEST_FAULTS'] = '1';
 
 const RATE = 22050;
 const VOICE = DEFAULT_VOICE.spec;
@@ -170,14 +167,14 @@ describe('espeak engine control', () => {
     await assert.rejects(render(engine, { ...VOICE, id: 'no-such-voice' }, 'Hello'), EngineFailure);
   });
 
-  for (const fault of ['crash', 'hang'] as const) {
-    test(`a worker ${fault} fails only that job; queued and later jobs succeed`, async () => {
+  for (const fault of ['crash', 'hang', 'trap'] as const) {
+    test(`a worker ${fault} fails only that job; the worker is replaced, queued and later jobs succeed`, async () => {
       // The healthy jobs must never look hung, also on a replacement worker that has not run a job yet: the
       // timeout is well above what a fresh worker's first job takes here and now.
-      const solo = createEspeakEngine({ workers: 1, hangTimeoutMs: Math.max(1500, 10 * (await firstJobMs())) });
+      const solo = createEspeakEngine({ workers: 1, hangTimeoutMs: Math.max(1500, 10 * (await firstJobMs())), workerEntry: FAULTY_WORKER });
       try {
         await solo.ready();
-        const failing = render(solo, VOICE, TEST_FAULTS[fault]);
+        const failing = render(solo, VOICE, FAULTS[fault]);
         const queued = render(solo, VOICE, 'Still here.');
         await assert.rejects(failing, EngineFailure);
         assert.ok(rms((await queued).samples) > 500);

@@ -3,14 +3,11 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { NEUTRAL_PROSODY, EngineFailure } from '../../src/engines/engine.js';
 import { createEspeakEngine } from '../../src/engines/espeak/engine.js';
-import { TEST_START_HANG } from '../../src/engines/espeak/job.js';
+import { START_HANG_WORKER } from './workers/faults.js';
 import { DEFAULT_VOICE } from '../../src/voices/catalogue.js';
 
 it('ready() rejects instead of waiting forever when every worker hangs while starting', { timeout: 60_000 }, async () => {
-  // Workers copy the environment when they are spawned (replacements too), so it stays set until the end.
-  process.env['VOXWIRE_TEST_FAULTS'] = '1';
-  process.env['VOXWIRE_TEST_FAULT_AT_START'] = TEST_START_HANG;
-  const engine = createEspeakEngine({ workers: 1, startTimeoutMs: 3000 });
+  const engine = createEspeakEngine({ workers: 1, startTimeoutMs: 3000, workerEntry: START_HANG_WORKER });
   try {
     await assert.rejects(engine.ready(), (error: unknown) => error instanceof EngineFailure && /fail to start/.test(error.message));
     const chunks = engine.synthesize({ voice: DEFAULT_VOICE.spec, text: 'Anyone there?', prosody: NEUTRAL_PROSODY }, new AbortController().signal);
@@ -19,7 +16,5 @@ it('ready() rejects instead of waiting forever when every worker hangs while sta
     }, EngineFailure);
   } finally {
     await engine.close();
-    delete process.env['VOXWIRE_TEST_FAULT_AT_START'];
-    delete process.env['VOXWIRE_TEST_FAULTS'];
   }
 });

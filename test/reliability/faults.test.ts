@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
-import { TEST_FAULTS } from '../../src/engines/espeak/job.js';
+import { FAULTS, FAULTY_WORKER } from '../engines/workers/faults.js';
 import { DEFAULT_VOICE, TestClient, joinAudio } from '../conformance/client.js';
 import { parseSpeechWav, startTestServer } from '../conformance/server.js';
 import { startChildServer } from './child-server.js';
@@ -17,20 +17,17 @@ const MEDIUM_TEXT = 'The committee met on Tuesday to discuss the budget for the 
 describe('a worker that hangs mid-request', () => {
   let server: Voxwire;
   before(async () => {
-    // Read by the workers when they start: lets the test hang a real worker.
-    process.env['VOXWIRE_TEST_FAULTS'] = '1';
-    server = await startTestServer();
+    server = await startTestServer({ engine: { workerEntry: FAULTY_WORKER } });
   });
   after(async () => {
     await server.close();
-    delete process.env['VOXWIRE_TEST_FAULTS'];
   });
 
   it('the request gets SynthesisFailure after its first audio, the worker is replaced, other requests finish', async () => {
     const victim = await TestClient.connect(server.streamUrl);
     const others = await Promise.all([0, 1, 2].map(() => TestClient.connect(server.streamUrl)));
     // The first sentence is spoken, then the second segment hangs its worker.
-    victim.send({ voice_uuid: voice, data: `Hello there, this part is fine. ${TEST_FAULTS.hang}`, request_id: 1, sample_rate: 16000 });
+    victim.send({ voice_uuid: voice, data: `Hello there, this part is fine. ${FAULTS.hang}`, request_id: 1, sample_rate: 16000 });
     victim.send({ voice_uuid: voice, data: 'And the next request on the same socket works.', request_id: 2, sample_rate: 16000 });
     others.forEach((client, index) => {
       for (let id = 0; id < 3; id += 1) client.send({ voice_uuid: voice, data: `${MEDIUM_TEXT.slice(0, 70)} Number ${index}.`, request_id: id, sample_rate: 16000 });

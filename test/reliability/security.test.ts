@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
-import { TEST_FAULTS } from '../../src/engines/espeak/job.js';
+import { FAULTS, FAULTY_WORKER } from '../engines/workers/faults.js';
 import { SECURITY_HEADERS } from '../../src/server/http/responses.js';
 import { DEFAULT_VOICE, TestClient, type JsonFrame } from '../conformance/client.js';
 import { startTestServer } from '../conformance/server.js';
@@ -65,12 +65,10 @@ describe('keys in logs', () => {
 describe('error messages and headers', () => {
   let server: Voxwire;
   before(async () => {
-    process.env['VOXWIRE_TEST_FAULTS'] = '1';
-    server = await startTestServer({ apiKeys: [KEY], perKeyConnections: 2 });
+    server = await startTestServer({ apiKeys: [KEY], perKeyConnections: 2, engine: { workerEntry: FAULTY_WORKER } });
   });
   after(async () => {
     await server.close();
-    delete process.env['VOXWIRE_TEST_FAULTS'];
   });
 
   const auth = { authorization: `Bearer ${KEY}` };
@@ -84,7 +82,7 @@ describe('error messages and headers', () => {
       { voice_uuid: voice, data: 'a'.repeat(3001) },
       { voice_uuid: voice, data: '<speak><p>open</speak>' },
       { voice_uuid: '6a0b7c1d-0000-4000-8000-000000000000', data: 'x' },
-      { voice_uuid: voice, data: TEST_FAULTS.crash },
+      { voice_uuid: voice, data: FAULTS.crash },
       ...Array.from({ length: 70 }, () => ({ voice_uuid: voice, data: 'Queue me.', sample_rate: 8000 })),
     ];
     for (const request of requests) client.send(request);
@@ -129,7 +127,7 @@ describe('error messages and headers', () => {
       ['bad JSON 400', await send(server.url, '/synthesize', { headers: auth, body: '{"voice_uuid": ' })],
       ['bad field 400', await send(server.url, '/stream', { headers: auth, body: { ...body, sample_rate: 'x' } })],
       ['bad SSML 400', await send(server.url, '/synthesize', { headers: auth, body: { ...body, data: '<speak><x></speak>' } })],
-      ['engine failure 500', await send(server.url, '/synthesize', { headers: auth, body: { ...body, data: TEST_FAULTS.crash } })],
+      ['engine failure 500', await send(server.url, '/synthesize', { headers: auth, body: { ...body, data: FAULTS.crash } })],
       ['body too large 413', await send(server.url, '/synthesize', { headers: auth, body: Buffer.alloc(100 * 1024, 0x20) })],
     ];
     const statuses = new Set<number>();

@@ -18,6 +18,11 @@ export interface EspeakEngineOptions {
   readonly hangTimeoutMs?: number;
   /** A worker not ready this long after it started loading is replaced (default 60 s). */
   readonly startTimeoutMs?: number;
+  /**
+   * The worker thread's module (default: the shipped worker). Tests pass an entry of their own that hosts
+   * `espeakJobHandler` with faults around it, so no fault can be switched on in a running server.
+   */
+  readonly workerEntry?: URL;
 }
 
 const DEFAULT_HANG_TIMEOUT_MS = 10_000;
@@ -47,7 +52,7 @@ export function espeakJob(segment: EngineSegment): EspeakJob {
 
 export function createEspeakEngine(options: EspeakEngineOptions = {}): Engine {
   const pool = new WorkerPool<EspeakJob, EngineChunk>({
-    entry: WORKER_ENTRY,
+    entry: options.workerEntry ?? WORKER_ENTRY,
     size: options.workers ?? availableParallelism(),
     hangTimeoutMs: options.hangTimeoutMs ?? DEFAULT_HANG_TIMEOUT_MS,
     ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),

@@ -12,15 +12,3 @@ export interface EspeakJob {
   /** Restore the instance's pristine state first, so the output does not depend on earlier jobs. */
   readonly repeatable?: boolean;
 }
-
-/**
- * Segment texts that make a worker crash or hang, honoured only when VOXWIRE_TEST_FAULTS=1, so tests can
- * prove the pool's recovery on a real worker.
- */
-/** With VOXWIRE_TEST_FAULTS=1, this value of VOXWIRE_TEST_FAULT_AT_START makes every worker hang while starting. */
-export const TEST_START_HANG = 'hang';
-
-export const TEST_FAULTS = {
-  crash: '\u0000voxwire-test-fault:crash',
-  hang: '\u0000voxwire-test-fault:hang',
-} as const;
