@@ -1,17 +1,19 @@
 /**
  * The API key store: an embedded SQLite database in the data directory. A key is shown once, when it is
  * created; the database keeps only its SHA-256 digest, so a copy of the file lets nobody in.
- *
- * The server asks the database on every verification, so a key revoked from the CLI (another process)
- * is refused by the very next request.
+ * This is the CLI's read-write view; the server reads the same file through store-verifier.ts.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { hashKey, type KeyVerifier, type Principal } from './verifier.js';
+import { hashKey } from './verifier.js';
 
 export const KEY_DATABASE_FILE = 'keys.sqlite';
+
+export function keyDatabasePath(dataDir: string): string {
+  return path.join(dataDir, KEY_DATABASE_FILE);
+}
 
 /** What `list` shows of a key: never the key, never its digest. */
 export interface StoredKey {
@@ -38,12 +40,6 @@ interface KeyRow {
   readonly revoked_at: string | null;
 }
 
-interface DigestRow {
-  readonly id: string;
-  readonly name: string;
-  readonly digest: Buffer;
-}
-
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY,
@@ -60,27 +56,23 @@ const ID_PATTERN = /^k_[0-9a-f]{12}$/;
 const NAME_PATTERN = /^[\p{L}\p{N}_.@-][\p{L}\p{N}_.@ -]{0,63}$/u;
 
 export class KeyStore {
-  private readonly db: Database.Database;
-  private readonly activeDigests: Database.Statement<DigestRow>;
-  private readonly anyKey: Database.Statement<{ readonly found: number }>;
+  private constructor(private readonly db: Database.Database) {}
 
-  private constructor(db: Database.Database) {
-    this.db = db;
-    this.activeDigests = db.prepare<DigestRow>('SELECT id, name, digest FROM api_keys WHERE revoked_at IS NULL');
-    this.anyKey = db.prepare<{ readonly found: number }>('SELECT EXISTS(SELECT 1 FROM api_keys) AS found');
-  }
-
-  /** Opens (creating when missing) the key database in `dataDir`, readable by its owner only. */
+  /**
+   * Opens (creating when missing) the key database in `dataDir`, readable by its owner only. A failure
+   * names the file and `--data-dir`, the setting that chose it.
+   */
   static open(dataDir: string): KeyStore {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const file = path.join(dataDir, KEY_DATABASE_FILE);
-    const db = new Database(file, { timeout: 5000 });
+    const file = keyDatabasePath(dataDir);
+    let db: Database.Database | undefined;
     try {
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      db = new Database(file, { timeout: 5000 });
       chmodSync(file, 0o600);
       db.exec(SCHEMA);
     } catch (error) {
-      db.close();
-      throw error;
+      db?.close();
+      throw new Error(`Cannot open the key database ${file} (${KEY_DATABASE_FILE} in --data-dir ${dataDir}): ${(error as Error).message}`, { cause: error });
     }
     return new KeyStore(db);
   }
@@ -118,27 +110,6 @@ export class KeyStore {
     const revokedAt = new Date().toISOString();
     this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(revokedAt, row.id);
     return toStoredKey({ ...row, revoked_at: revokedAt });
-  }
-
-  /**
-   * The store as a KeyVerifier. Once any key was ever created, requests must authenticate, even after
-   * every key is revoked: revoking the last key must not turn a protected server into an open one.
-   */
-  verifier(): KeyVerifier {
-    return {
-      hasKeys: () => this.anyKey.get()?.found === 1,
-      verify: (key) => {
-        const presented = hashKey(key);
-        let found: Principal | undefined;
-        // Every active digest is compared, so the time taken does not depend on which one matched.
-        for (const row of this.activeDigests.all()) {
-          if (row.digest.length === presented.length && timingSafeEqual(row.digest, presented) && found === undefined) {
-            found = { name: row.name, id: `store:${row.id}` };
-          }
-        }
-        return found;
-      },
-    };
   }
 
   close(): void {
