@@ -93,15 +93,16 @@ export async function startServer(
   /** Browser rules first on every HTTP request (both ports); true when the request was answered here. */
   function answeredForBrowser(request: IncomingMessage, response: ServerResponse): boolean {
     const verdict = checkBrowserRules(request.headers, !verifier.hasKeys(), allowedOrigins);
+    // The path only: a query may hold `api_key`.
+    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (!verdict.ok) {
-      context.log.info({ method: request.method, path: request.url, host: request.headers.host ?? null, origin: request.headers.origin ?? null, status: 403 }, 'browser request refused');
+      context.log.info({ method: request.method, path: pathname, host: request.headers.host ?? null, origin: request.headers.origin ?? null, status: 403 }, 'browser request refused');
       void sendError(request, response, transportFailure(403, verdict.reason));
       return true;
     }
     if (verdict.corsOrigin === undefined) return false;
     applyCorsHeaders(response, verdict.corsOrigin);
     if (!isPreflight(request.method, request.headers)) return false;
-    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
     const methods = ops.serves(pathname) ? OPS_METHODS : router.methodsFor(pathname);
     if (methods.length === 0) return false;
     answerPreflight(response, methods);
