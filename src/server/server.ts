@@ -90,11 +90,19 @@ export async function startServer(
   const ops = createOpsRoutes(context.metrics, () => (draining ? 'draining' : warmth === 'warm' ? undefined : warmth));
 
   const router = createHttpRouter({ context, verifier, limits });
-  /** Browser rules first on every HTTP request (both ports); true when the request was answered here. */
-  function answeredForBrowser(request: IncomingMessage, response: ServerResponse): boolean {
+  /**
+   * What every HTTP request (both ports) meets first: a target that is no URL is refused (the routes parse it
+   * again and must not throw), then the browser rules. True when the request was answered here.
+   */
+  function answeredAtTheDoor(request: IncomingMessage, response: ServerResponse): boolean {
+    const url = parseTarget(request.url);
+    if (url === undefined) {
+      void sendError(request, response, new VoxwireError('InvalidRequest', 'The request target is not a valid path.'));
+      return true;
+    }
     const verdict = checkBrowserRules(request.headers, !verifier.hasKeys(), allowedOrigins);
     // The path only: a query may hold `api_key`.
-    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const pathname = url.pathname;
     if (!verdict.ok) {
       context.log.info({ method: request.method, path: pathname, host: request.headers.host ?? null, origin: request.headers.origin ?? null, status: 403 }, 'browser request refused');
       void sendError(request, response, transportFailure(403, verdict.reason));
@@ -111,7 +119,7 @@ export async function startServer(
 
   const http = createServer(HTTP_TIMEOUTS, (request, response) => {
     applySecurityHeaders(response);
-    if (answeredForBrowser(request, response)) return;
+    if (answeredAtTheDoor(request, response)) return;
     if (!ops.handle(request, response)) router.handle(request, response);
   });
   context.metrics.watch({
@@ -131,7 +139,8 @@ export async function startServer(
   });
 
   function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = parseTarget(request.url);
+    if (url === undefined) return refuseUpgrade(socket, '400 Bad Request', 'The request target is not a valid path.');
     const verdict = checkBrowserRules(request.headers, !verifier.hasKeys(), allowedOrigins);
     if (!verdict.ok) {
       context.log.info({ path: url.pathname, host: request.headers.host ?? null, origin: request.headers.origin ?? null, status: 403 }, 'browser upgrade refused');
@@ -217,7 +226,7 @@ export async function startServer(
   if (settings.metricsPort !== undefined) {
     metricsServer = createServer((request, response) => {
       applySecurityHeaders(response);
-      if (answeredForBrowser(request, response)) return;
+      if (answeredAtTheDoor(request, response)) return;
       if (!ops.handle(request, response)) {
         response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
         response.end('This port serves /metrics, /health and /ready.\n');
@@ -285,6 +294,15 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
     });
   });
   return (server.address() as AddressInfo).port;
+}
+
+/** The request target as a URL, or undefined for one that does not parse (`GET //a:b`): parsing must not throw in a listener. */
+function parseTarget(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Refuses an upgrade before the handshake, with a status line and a plain-text reason. */

@@ -31,25 +31,32 @@ const ENDPOINTS: readonly { readonly path: string; readonly body?: Record<string
   { path: '/stream', body: SPEECH },
 ];
 
-/** The status line of an upgrade sent with exactly these extra headers (Host included), read raw. */
-async function upgradeStatus(baseUrl: string, headers: Record<string, string>): Promise<string> {
+/** The status line the server answers a raw request head with. */
+async function rawStatus(baseUrl: string, head: string): Promise<string> {
   const { hostname, port } = new URL(baseUrl);
   const socket = connect({ host: hostname, port: Number(port) });
-  const lines = Object.entries({ host: `${hostname}:${port}`, ...headers }).map(([name, value]) => `${name}: ${value}\r\n`);
-  socket.write(
-    `GET /stream HTTP/1.1\r\n${lines.join('')}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-  );
+  socket.write(head);
   return new Promise((resolve, reject) => {
-    let head = '';
+    let received = '';
     socket.on('data', (chunk: Buffer) => {
-      head += chunk.toString('latin1');
-      if (!head.includes('\r\n')) return;
+      received += chunk.toString('latin1');
+      if (!received.includes('\r\n')) return;
       socket.destroy();
-      resolve(head.slice(0, head.indexOf('\r\n')));
+      resolve(received.slice(0, received.indexOf('\r\n')));
     });
     socket.on('error', reject);
-    socket.on('close', () => resolve(head.split('\r\n')[0] ?? ''));
+    socket.on('close', () => resolve(received.split('\r\n')[0] ?? ''));
   });
+}
+
+/** The status line of an upgrade sent with exactly these extra headers (Host included). */
+function upgradeStatus(baseUrl: string, headers: Record<string, string>, target = '/stream'): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  const lines = Object.entries({ host: `${hostname}:${port}`, ...headers }).map(([name, value]) => `${name}: ${value}\r\n`);
+  return rawStatus(
+    baseUrl,
+    `GET ${target} HTTP/1.1\r\n${lines.join('')}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
 }
 
 function assertForbidden(response: RawResponse, what: string): void {
@@ -120,6 +127,15 @@ describe('keyless: page-like clients are refused, others served', () => {
     page.send(SPEECH);
     assert.equal((await page.waitForTerminals(1))[0]?.type, 'audio_end', 'the own origin streams');
     page.close();
+  });
+
+  it('a request target that is no URL gets 400 on HTTP and on the upgrade, and the server stays up', async () => {
+    for (const target of ['//a:b', '//[']) {
+      assert.match(await rawStatus(own, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`), /^HTTP\/1\.1 400 /, target);
+      assert.match(await rawStatus(server.metricsUrl!, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`), /^HTTP\/1\.1 400 /, target);
+      assert.match(await upgradeStatus(own, {}, target), /^HTTP\/1\.1 400 /, `upgrade to ${target}`);
+    }
+    assert.equal((await send(own, '/health')).status, 200);
   });
 
   it('application/json with a UTF-8 charset is taken, and a UTF-8 BOM before the JSON is skipped', async () => {
