@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { KEY_DATABASE_FILE, keyDatabasePath } from './store.js';
+import { databaseProblem, keyDatabasePath } from './store.js';
 import { hashKey, matchDigest, type KeyVerifier, type Principal } from './verifier.js';
 
 /** How often the digests are re-read: a revoked key stops working within this (plus the socket sweep). */
@@ -82,7 +82,7 @@ export function openStoreVerifier(dataDir: string, options: StoreVerifierOptions
       db?.close();
       db = undefined;
       rows = undefined;
-      throw new KeyStoreUnavailable(`The key database ${file} (${KEY_DATABASE_FILE} in --data-dir ${dataDir}) cannot be read: ${(error as Error).message}`, { cause: error });
+      throw new KeyStoreUnavailable(`Cannot read ${databaseProblem(dataDir, error)}`, { cause: error });
     }
   }
 

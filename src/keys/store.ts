@@ -15,6 +15,11 @@ export function keyDatabasePath(dataDir: string): string {
   return path.join(dataDir, KEY_DATABASE_FILE);
 }
 
+/** Names the file and the setting that chose its folder, for every error of the key database. */
+export function databaseProblem(dataDir: string, cause: unknown): string {
+  return `the key database ${keyDatabasePath(dataDir)} (${KEY_DATABASE_FILE} in --data-dir ${dataDir}): ${(cause as Error).message}`;
+}
+
 /** What `list` shows of a key: never the key, never its digest. */
 export interface StoredKey {
   readonly id: string;
@@ -56,7 +61,10 @@ const ID_PATTERN = /^k_[0-9a-f]{12}$/;
 const NAME_PATTERN = /^[\p{L}\p{N}_.@-][\p{L}\p{N}_.@ -]{0,63}$/u;
 
 export class KeyStore {
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly dataDir: string,
+  ) {}
 
   /**
    * Opens (creating when missing) the key database in `dataDir`, readable by its owner only. A failure
@@ -72,9 +80,19 @@ export class KeyStore {
       db.exec(SCHEMA);
     } catch (error) {
       db?.close();
-      throw new Error(`Cannot open the key database ${file} (${KEY_DATABASE_FILE} in --data-dir ${dataDir}): ${(error as Error).message}`, { cause: error });
+      throw new Error(`Cannot open ${databaseProblem(dataDir, error)}`, { cause: error });
     }
-    return new KeyStore(db);
+    return new KeyStore(db, dataDir);
+  }
+
+  /** Runs a database call; a failure other than a refusal of ours names the file (a lock held too long, a read-only file). */
+  private use<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      if (error instanceof KeyStoreError) throw error;
+      throw new Error(`Cannot use ${databaseProblem(this.dataDir, error)}`, { cause: error });
+    }
   }
 
   create(name: string): CreatedKey {
@@ -84,32 +102,34 @@ export class KeyStore {
     }
     const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     const row: KeyRow = { id: `k_${randomBytes(6).toString('hex')}`, name: trimmed, created_at: new Date().toISOString(), revoked_at: null };
-    try {
-      this.db
-        .prepare('INSERT INTO api_keys (id, name, digest, created_at) VALUES (?, ?, ?, ?)')
-        .run(row.id, row.name, hashKey(key), row.created_at);
-    } catch (error) {
-      if (/UNIQUE/.test((error as Error).message)) throw new KeyStoreError(`A key named "${trimmed}" already exists; revoke it or pick another name.`);
-      throw error;
-    }
+    this.use(() => {
+      try {
+        this.db.prepare('INSERT INTO api_keys (id, name, digest, created_at) VALUES (?, ?, ?, ?)').run(row.id, row.name, hashKey(key), row.created_at);
+      } catch (error) {
+        if (/UNIQUE/.test((error as Error).message)) throw new KeyStoreError(`A key named "${trimmed}" already exists; revoke it or pick another name.`);
+        throw error;
+      }
+    });
     return { ...toStoredKey(row), key };
   }
 
   /** Every key, revoked ones included, oldest first. */
   list(): StoredKey[] {
-    return this.db.prepare<KeyRow>('SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY created_at, id').all().map(toStoredKey);
+    return this.use(() => this.db.prepare<KeyRow>('SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY created_at, id').all().map(toStoredKey));
   }
 
   /** Revokes the active key with this id or name. */
   revoke(nameOrId: string): StoredKey {
     const wanted = nameOrId.trim();
-    const row = this.db
-      .prepare<KeyRow>('SELECT id, name, created_at, revoked_at FROM api_keys WHERE revoked_at IS NULL AND (id = ? OR name = ?) ORDER BY id = ? DESC LIMIT 1')
-      .get(wanted, wanted, wanted);
-    if (row === undefined) throw new KeyStoreError(`No active key has the id or name "${wanted}"; \`voxwire keys list\` shows them.`);
-    const revokedAt = new Date().toISOString();
-    this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(revokedAt, row.id);
-    return toStoredKey({ ...row, revoked_at: revokedAt });
+    return this.use(() => {
+      const row = this.db
+        .prepare<KeyRow>('SELECT id, name, created_at, revoked_at FROM api_keys WHERE revoked_at IS NULL AND (id = ? OR name = ?) ORDER BY id = ? DESC LIMIT 1')
+        .get(wanted, wanted, wanted);
+      if (row === undefined) throw new KeyStoreError(`No active key has the id or name "${wanted}"; \`voxwire keys list\` shows them.`);
+      const revokedAt = new Date().toISOString();
+      this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(revokedAt, row.id);
+      return toStoredKey({ ...row, revoked_at: revokedAt });
+    });
   }
 
   close(): void {

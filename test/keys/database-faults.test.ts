@@ -167,6 +167,19 @@ describe('database errors name --data-dir and the file', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('the CLI on a database locked past its busy timeout fails naming both', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'voxwire-dblocked-'));
+    const holder = new Database(path.join(dataDir, 'keys.sqlite'));
+    try {
+      await createKey(dataDir, 'first');
+      holder.exec('BEGIN EXCLUSIVE');
+      await assert.rejects(runKeysCommand(['create', '--name', 'second'], dataDir, SILENT), (error: Error) => error.message.includes('--data-dir') && error.message.includes(path.join(dataDir, 'keys.sqlite')) && /locked/.test(error.message));
+    } finally {
+      holder.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('a read-only data dir', () => {
