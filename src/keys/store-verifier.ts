@@ -9,7 +9,7 @@
  * STALE_LIMIT_MS (a CLI's write holds its lock for milliseconds); past that, verification throws
  * KeyStoreUnavailable, which the transports answer with 503 or close 1011.
  */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { databaseProblem, keyDatabasePath } from './store.js';
 import { hashKey, matchDigest, type KeyVerifier, type Principal } from './verifier.js';
@@ -62,16 +62,30 @@ export function openStoreVerifier(dataDir: string, options: StoreVerifierOptions
   const now = options.now ?? Date.now;
   let db: Database.Database | undefined;
   let rows: Database.Statement<KeyRow> | undefined;
+  /** Once the file was read, its disappearing is a fault, never "no keys": that would open a protected server. */
+  let seen = false;
+  /** The inode read: a file replaced (a restored backup moved into place) is reopened, not read stale forever. */
+  let openedInode = 0;
   let snapshot = read();
   let readAt = now();
   let problem: Error | undefined;
 
   function read(): Snapshot {
     try {
-      if (db === undefined) {
+      const stat = statSync(file, { throwIfNoEntry: false });
+      if (stat === undefined) {
         // No database yet: no stored key. The CLI creates it; the next refresh opens it.
-        if (!existsSync(file)) return EMPTY;
+        if (!seen) return EMPTY;
+        throw new Error('the file is gone');
+      }
+      if (db !== undefined && stat.ino !== openedInode) {
+        db.close();
+        db = undefined;
+      }
+      if (db === undefined) {
         db = new Database(file, { readonly: true, fileMustExist: true, timeout: 0 });
+        openedInode = stat.ino;
+        seen = true;
         rows = db.prepare<KeyRow>('SELECT id, name, digest, revoked_at IS NOT NULL AS revoked FROM api_keys');
       }
       const all = rows!.all();
