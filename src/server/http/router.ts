@@ -125,7 +125,8 @@ export function createHttpRouter({ context, verifier, limits }: HttpDependencies
     if (route.json) {
       if (!isJsonContentType(request.headers['content-type'])) {
         tracked.errorName = 'UnsupportedMediaType';
-        await sendError(request, response, transportFailure(415, 'Send the request body as `Content-Type: application/json`.'));
+        // Closing spares reading a body that will not be used.
+        await sendError(request, response, transportFailure(415, 'Send the request body as `Content-Type: application/json`.'), { Connection: 'close' });
         return;
       }
       // Read before a slot is taken: a client trickling its body must not hold one meanwhile.
