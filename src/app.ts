@@ -5,9 +5,10 @@
 import pino, { type Logger } from 'pino';
 import type { Engine } from './engines/engine.js';
 import { createEspeakEngine, type EspeakEngineOptions } from './engines/espeak/engine.js';
-import { KeyStore } from './keys/store.js';
+import { openStoreVerifier, type StoreVerifier } from './keys/store-verifier.js';
 import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './keys/verifier.js';
 import type { ServerContext } from './server/context.js';
+import type { HostLookup } from './server/browser-rules.js';
 import { createMetrics } from './server/metrics.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
 import { createPipeline } from './synthesis/pipeline.js';
@@ -17,6 +18,10 @@ export interface VoxwireOptions {
   readonly host?: string;
   readonly port?: number;
   readonly apiKeys?: readonly string[];
+  /** Web origins whose pages may call the server (protocol.md section 5), as normalized origins. */
+  readonly allowedOrigins?: readonly string[];
+  /** How `host` is resolved before a keyless server listens (tests control what a name resolves to). */
+  readonly lookup?: HostLookup;
   /** Extra key sources. */
   readonly verifiers?: readonly KeyVerifier[];
   /** Folder of the key store database; without it, no key store is opened. */
@@ -66,16 +71,22 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   const pipeline = createPipeline(engine, (language, gender) => voiceForLanguage(language, gender));
   const metrics = createMetrics(engine.stats?.bind(engine));
   const context: ServerContext = { pipeline, voices: VOICE_DIRECTORY, log, metrics };
-  let keyStore: KeyStore | undefined;
+  let keyStore: StoreVerifier | undefined;
   try {
-    keyStore = options.dataDir === undefined ? undefined : KeyStore.open(options.dataDir);
+    keyStore =
+      options.dataDir === undefined
+        ? undefined
+        : openStoreVerifier(options.dataDir, {
+            onHealthChange: (problem) =>
+              problem === undefined ? log.info('the key database can be read again') : log.error({ err: problem }, 'the key database cannot be read; the last keys read stay in use for a few seconds'),
+          });
   } catch (error) {
     await engine.close();
     throw error;
   }
   const verifier = combineVerifiers([
     staticKeyVerifier(options.apiKeys ?? []),
-    ...(keyStore === undefined ? [] : [keyStore.verifier()]),
+    ...(keyStore === undefined ? [] : [keyStore]),
     ...(options.verifiers ?? []),
   ]);
   const settings: ServerSettings = {
@@ -85,6 +96,8 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
     heartbeatMs: options.heartbeatMs ?? 30_000,
     warmUp: warm,
+    allowedOrigins: options.allowedOrigins ?? [],
+    ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
     ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
   };
   let server: RunningServer;

@@ -7,7 +7,7 @@ import { KeyStore, KeyStoreError, type StoredKey } from '../keys/store.js';
 const USAGE = `Usage:
   voxwire keys create --name NAME   create a key and print it (shown only this once)
   voxwire keys list                 list keys (names and ids, never the keys)
-  voxwire keys revoke NAME_OR_ID    revoke a key; running servers refuse it at once`;
+  voxwire keys revoke NAME_OR_ID    revoke a key; running servers refuse it within a second`;
 
 export interface KeysOutput {
   out(line: string): void;

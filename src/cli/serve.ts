@@ -23,6 +23,7 @@ export async function runServeCommand(args: string[]): Promise<number> {
     host: settings.host,
     port: settings.port,
     apiKeys: settings.apiKeys,
+    allowedOrigins: settings.allowedOrigins,
     dataDir: settings.dataDir,
     workers: settings.workers,
     perKeyConnections: settings.perKeyConnections,

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { normalizeOrigin } from '../server/browser-rules.js';
 
 type Kind = 'string' | 'integer' | 'list' | 'boolean';
 
@@ -18,6 +19,8 @@ interface SettingSpec<K extends Kind> {
   readonly min?: number;
   readonly max?: number;
   readonly choices?: readonly string[];
+  /** Normalizes each item of a list, or returns undefined for an item it refuses. */
+  readonly item?: { readonly normalize: (item: string) => string | undefined; readonly expected: string };
 }
 
 type KindValue<K extends Kind> = K extends 'integer' ? number : K extends 'list' ? string[] : K extends 'boolean' ? boolean : string;
@@ -30,6 +33,14 @@ export const SETTINGS = {
   host: setting({ kind: 'string', flag: '--host', env: 'VOXWIRE_HOST', description: 'Address to listen on (without API keys only loopback is allowed)', fallback: () => '127.0.0.1' }),
   port: setting({ kind: 'integer', flag: '--port', env: 'VOXWIRE_PORT', description: 'TCP port (0 = any free port)', fallback: () => 8080, min: 0, max: 65535 }),
   apiKeys: setting({ kind: 'list', flag: '--api-keys', env: 'VOXWIRE_API_KEYS', description: 'Comma-separated API keys accepted besides the key store', fallback: () => [] }),
+  allowedOrigins: setting({
+    kind: 'list',
+    flag: '--allowed-origins',
+    env: 'VOXWIRE_ALLOWED_ORIGINS',
+    description: 'Comma-separated web origins (https://app.example.com) whose pages may call the server; others are refused 403',
+    fallback: () => [],
+    item: { normalize: normalizeOrigin, expected: 'an origin such as https://app.example.com (scheme, host, optional port; no path)' },
+  }),
   dataDir: setting({ kind: 'string', flag: '--data-dir', env: 'VOXWIRE_DATA_DIR', description: 'Folder of the key store database', fallback: defaultDataDir }),
   workers: setting({ kind: 'integer', flag: '--workers', env: 'VOXWIRE_WORKERS', description: 'Engine worker threads', fallback: () => Math.max(1, os.availableParallelism()), min: 1, max: 64 }),
   perKeyConnections: setting({ kind: 'integer', flag: '--per-key-connections', env: 'VOXWIRE_PER_KEY_CONNECTIONS', description: 'Open connections allowed per API key', fallback: () => 20, min: 1, max: 100000 }),
@@ -111,10 +122,19 @@ function convert(spec: SettingSpec<Kind>, raw: unknown, source: string): unknown
       }
       return value;
     }
-    case 'list':
-      if (Array.isArray(raw) && raw.every((item) => typeof item === 'string')) return raw;
-      if (typeof raw !== 'string') throw new ConfigError(`${source} must be a comma-separated list; got ${JSON.stringify(raw)}.`);
-      return raw.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+    case 'list': {
+      let items: string[];
+      if (Array.isArray(raw) && raw.every((item) => typeof item === 'string')) items = raw;
+      else if (typeof raw === 'string') items = raw.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+      else throw new ConfigError(`${source} must be a comma-separated list; got ${JSON.stringify(raw)}.`);
+      if (spec.item === undefined) return items;
+      const check = spec.item;
+      return items.map((item) => {
+        const normalized = check.normalize(item);
+        if (normalized === undefined) throw new ConfigError(`${source}: each item must be ${check.expected}; got ${JSON.stringify(item)}.`);
+        return normalized;
+      });
+    }
     case 'boolean':
       if (typeof raw === 'boolean') return raw;
       if (raw === 'true' || raw === '1') return true;

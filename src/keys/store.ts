@@ -1,17 +1,24 @@
 /**
  * The API key store: an embedded SQLite database in the data directory. A key is shown once, when it is
  * created; the database keeps only its SHA-256 digest, so a copy of the file lets nobody in.
- *
- * The server asks the database on every verification, so a key revoked from the CLI (another process)
- * is refused by the very next request.
+ * This is the CLI's read-write view; the server reads the same file through store-verifier.ts.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { hashKey, type KeyVerifier, type Principal } from './verifier.js';
+import { hashKey } from './verifier.js';
 
 export const KEY_DATABASE_FILE = 'keys.sqlite';
+
+export function keyDatabasePath(dataDir: string): string {
+  return path.join(dataDir, KEY_DATABASE_FILE);
+}
+
+/** Names the file and the setting that chose its folder, for every error of the key database. */
+export function databaseProblem(dataDir: string, cause: unknown): string {
+  return `the key database ${keyDatabasePath(dataDir)} (${KEY_DATABASE_FILE} in --data-dir ${dataDir}): ${(cause as Error).message}`;
+}
 
 /** What `list` shows of a key: never the key, never its digest. */
 export interface StoredKey {
@@ -38,12 +45,6 @@ interface KeyRow {
   readonly revoked_at: string | null;
 }
 
-interface DigestRow {
-  readonly id: string;
-  readonly name: string;
-  readonly digest: Buffer;
-}
-
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY,
@@ -60,29 +61,38 @@ const ID_PATTERN = /^k_[0-9a-f]{12}$/;
 const NAME_PATTERN = /^[\p{L}\p{N}_.@-][\p{L}\p{N}_.@ -]{0,63}$/u;
 
 export class KeyStore {
-  private readonly db: Database.Database;
-  private readonly activeDigests: Database.Statement<DigestRow>;
-  private readonly anyKey: Database.Statement<{ readonly found: number }>;
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly dataDir: string,
+  ) {}
 
-  private constructor(db: Database.Database) {
-    this.db = db;
-    this.activeDigests = db.prepare<DigestRow>('SELECT id, name, digest FROM api_keys WHERE revoked_at IS NULL');
-    this.anyKey = db.prepare<{ readonly found: number }>('SELECT EXISTS(SELECT 1 FROM api_keys) AS found');
-  }
-
-  /** Opens (creating when missing) the key database in `dataDir`, readable by its owner only. */
+  /**
+   * Opens (creating when missing) the key database in `dataDir`, readable by its owner only. A failure
+   * names the file and `--data-dir`, the setting that chose it.
+   */
   static open(dataDir: string): KeyStore {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const file = path.join(dataDir, KEY_DATABASE_FILE);
-    const db = new Database(file, { timeout: 5000 });
+    const file = keyDatabasePath(dataDir);
+    let db: Database.Database | undefined;
     try {
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      db = new Database(file, { timeout: 5000 });
       chmodSync(file, 0o600);
       db.exec(SCHEMA);
     } catch (error) {
-      db.close();
-      throw error;
+      db?.close();
+      throw new Error(`Cannot open ${databaseProblem(dataDir, error)}`, { cause: error });
     }
-    return new KeyStore(db);
+    return new KeyStore(db, dataDir);
+  }
+
+  /** Runs a database call; a failure other than a refusal of ours names the file (a lock held too long, a read-only file). */
+  private use<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      if (error instanceof KeyStoreError) throw error;
+      throw new Error(`Cannot use ${databaseProblem(this.dataDir, error)}`, { cause: error });
+    }
   }
 
   create(name: string): CreatedKey {
@@ -92,53 +102,34 @@ export class KeyStore {
     }
     const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     const row: KeyRow = { id: `k_${randomBytes(6).toString('hex')}`, name: trimmed, created_at: new Date().toISOString(), revoked_at: null };
-    try {
-      this.db
-        .prepare('INSERT INTO api_keys (id, name, digest, created_at) VALUES (?, ?, ?, ?)')
-        .run(row.id, row.name, hashKey(key), row.created_at);
-    } catch (error) {
-      if (/UNIQUE/.test((error as Error).message)) throw new KeyStoreError(`A key named "${trimmed}" already exists; revoke it or pick another name.`);
-      throw error;
-    }
+    this.use(() => {
+      try {
+        this.db.prepare('INSERT INTO api_keys (id, name, digest, created_at) VALUES (?, ?, ?, ?)').run(row.id, row.name, hashKey(key), row.created_at);
+      } catch (error) {
+        if (/UNIQUE/.test((error as Error).message)) throw new KeyStoreError(`A key named "${trimmed}" already exists; revoke it or pick another name.`);
+        throw error;
+      }
+    });
     return { ...toStoredKey(row), key };
   }
 
   /** Every key, revoked ones included, oldest first. */
   list(): StoredKey[] {
-    return this.db.prepare<KeyRow>('SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY created_at, id').all().map(toStoredKey);
+    return this.use(() => this.db.prepare<KeyRow>('SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY created_at, id').all().map(toStoredKey));
   }
 
   /** Revokes the active key with this id or name. */
   revoke(nameOrId: string): StoredKey {
     const wanted = nameOrId.trim();
-    const row = this.db
-      .prepare<KeyRow>('SELECT id, name, created_at, revoked_at FROM api_keys WHERE revoked_at IS NULL AND (id = ? OR name = ?) ORDER BY id = ? DESC LIMIT 1')
-      .get(wanted, wanted, wanted);
-    if (row === undefined) throw new KeyStoreError(`No active key has the id or name "${wanted}"; \`voxwire keys list\` shows them.`);
-    const revokedAt = new Date().toISOString();
-    this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(revokedAt, row.id);
-    return toStoredKey({ ...row, revoked_at: revokedAt });
-  }
-
-  /**
-   * The store as a KeyVerifier. Once any key was ever created, requests must authenticate, even after
-   * every key is revoked: revoking the last key must not turn a protected server into an open one.
-   */
-  verifier(): KeyVerifier {
-    return {
-      hasKeys: () => this.anyKey.get()?.found === 1,
-      verify: (key) => {
-        const presented = hashKey(key);
-        let found: Principal | undefined;
-        // Every active digest is compared, so the time taken does not depend on which one matched.
-        for (const row of this.activeDigests.all()) {
-          if (row.digest.length === presented.length && timingSafeEqual(row.digest, presented) && found === undefined) {
-            found = { name: row.name, id: `store:${row.id}` };
-          }
-        }
-        return found;
-      },
-    };
+    return this.use(() => {
+      const row = this.db
+        .prepare<KeyRow>('SELECT id, name, created_at, revoked_at FROM api_keys WHERE revoked_at IS NULL AND (id = ? OR name = ?) ORDER BY id = ? DESC LIMIT 1')
+        .get(wanted, wanted, wanted);
+      if (row === undefined) throw new KeyStoreError(`No active key has the id or name "${wanted}"; \`voxwire keys list\` shows them.`);
+      const revokedAt = new Date().toISOString();
+      this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(revokedAt, row.id);
+      return toStoredKey({ ...row, revoked_at: revokedAt });
+    });
   }
 
   close(): void {

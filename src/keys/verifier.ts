@@ -18,11 +18,23 @@ export const ANONYMOUS: Principal = Object.freeze({ name: 'anonymous', id: 'anon
 export interface KeyVerifier {
   /** True when at least one key exists, so requests must authenticate. */
   hasKeys(): boolean;
+  /** The principal a key belongs to, or undefined. May throw KeyStoreUnavailable when its keys cannot be read. */
   verify(key: string): Principal | undefined;
+  /** True once a principal this verifier issued is no longer valid (its key revoked), so its open sockets close. */
+  revoked(principal: Principal): boolean;
 }
 
 export function hashKey(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
+}
+
+/** The principal whose digest equals `presented`; every digest is compared, whichever matches. */
+export function matchDigest(digests: readonly { readonly digest: Buffer; readonly principal: Principal }[], presented: Buffer): Principal | undefined {
+  let found: Principal | undefined;
+  for (const entry of digests) {
+    if (entry.digest.length === presented.length && timingSafeEqual(entry.digest, presented) && found === undefined) found = entry.principal;
+  }
+  return found;
 }
 
 /** Keys given in configuration (VOXWIRE_API_KEYS), kept only as digests. */
@@ -30,12 +42,8 @@ export function staticKeyVerifier(keys: readonly string[]): KeyVerifier {
   const digests = keys.map((key, index) => ({ digest: hashKey(key), principal: { name: `env-key-${index + 1}`, id: `env:${index}` } }));
   return {
     hasKeys: () => digests.length > 0,
-    verify(key) {
-      const presented = hashKey(key);
-      let found: Principal | undefined;
-      for (const entry of digests) if (timingSafeEqual(entry.digest, presented) && found === undefined) found = entry.principal;
-      return found;
-    },
+    verify: (key) => matchDigest(digests, hashKey(key)),
+    revoked: () => false,
   };
 }
 
@@ -48,5 +56,6 @@ export function combineVerifiers(verifiers: readonly KeyVerifier[]): KeyVerifier
       for (const verifier of verifiers) found ??= verifier.verify(key);
       return found;
     },
+    revoked: (principal) => verifiers.some((verifier) => verifier.revoked(principal)),
   };
 }

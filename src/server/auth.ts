@@ -3,6 +3,7 @@
  * is found, and what a server without keys does (loopback only, everyone anonymous).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { KeyStoreUnavailable } from '../keys/store-verifier.js';
 import { ANONYMOUS, type KeyVerifier, type Principal } from '../keys/verifier.js';
 
 /**
@@ -23,12 +24,24 @@ export function presentedKey(headers: IncomingHttpHeaders, url: URL): string | u
   return url.searchParams.get('api_key') ?? undefined;
 }
 
-export type AuthResult = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly reason: string };
+/**
+ * `unavailable`: the keys cannot be read right now (the database locked or damaged past the grace the key
+ * store allows); the transports answer 503 or close 1011 instead of guessing either way.
+ */
+export type AuthResult =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly reason: string; readonly unavailable?: KeyStoreUnavailable };
 
 export function authenticate(verifier: KeyVerifier, headers: IncomingHttpHeaders, url: URL): AuthResult {
   if (!verifier.hasKeys()) return { ok: true, principal: ANONYMOUS };
   const key = presentedKey(headers, url);
   if (key === undefined) return { ok: false, reason: 'No API key: send `Authorization: Bearer <key>`.' };
-  const principal = verifier.verify(key);
+  let principal: Principal | undefined;
+  try {
+    principal = verifier.verify(key);
+  } catch (error) {
+    if (!(error instanceof KeyStoreUnavailable)) throw error;
+    return { ok: false, reason: 'The server cannot check API keys right now; retry in a few seconds.', unavailable: error };
+  }
   return principal ? { ok: true, principal } : { ok: false, reason: 'The API key is not valid.' };
 }

@@ -1,11 +1,10 @@
 /**
  * The operator's endpoints: `GET /metrics` (Prometheus text), `GET /health` (the process answers) and
  * `GET /ready` (engines warmed and not draining). They need no API key, so they show counts and states only,
- * never a key, a key name or request text.
+ * never a key, a key name or request text. The server has applied the security headers already.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerMetrics } from './metrics.js';
-import { applySecurityHeaders } from './http/responses.js';
 
 /** Why the server is not ready, or undefined when it is. */
 export type Readiness = () => 'warming up' | 'engine failed' | 'draining' | undefined;
@@ -13,9 +12,12 @@ export type Readiness = () => 'warming up' | 'engine failed' | 'draining' | unde
 export interface OpsRoutes {
   /** Answers the request when it is one of the operator's endpoints; returns false otherwise. */
   handle(request: IncomingMessage, response: ServerResponse): boolean;
+  /** Whether `pathname` is one of these endpoints (for CORS preflights). */
+  serves(pathname: string): boolean;
 }
 
 const OPS_PATHS = new Set(['/metrics', '/health', '/ready']);
+export const OPS_METHODS: readonly string[] = ['GET', 'HEAD'];
 
 export function createOpsRoutes(metrics: ServerMetrics, readiness: Readiness): OpsRoutes {
   function answer(response: ServerResponse, status: number, contentType: string, body: string): void {
@@ -26,10 +28,10 @@ export function createOpsRoutes(metrics: ServerMetrics, readiness: Readiness): O
     answer(response, status, 'application/json; charset=utf-8', JSON.stringify(body));
 
   return {
+    serves: (pathname) => OPS_PATHS.has(pathname),
     handle(request, response) {
       const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
       if (!OPS_PATHS.has(pathname) || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
-      applySecurityHeaders(response);
       if (pathname === '/health') json(response, 200, { status: 'ok' });
       else if (pathname === '/ready') {
         const reason = readiness();

@@ -134,8 +134,8 @@ export class StreamSession {
         if (this.accepting && this.socket.isPaused && this.queue.length <= MAX_HELD_ANSWERS / 2) this.socket.resume();
         this.current = entry;
         if (entry.kind === 'error') {
-          await this.send(errorFrame(entry.error, entry.requestId));
-          this.finished(entry.requestId, entry.request, undefined, { endpoint: 'ws_stream', outcome: entry.error.errorName, audioSeconds: 0, elapsedSeconds: 0 });
+          const sent = await this.send(errorFrame(entry.error, entry.requestId));
+          this.finished(entry.requestId, entry.request, undefined, { endpoint: 'ws_stream', outcome: sent ? entry.error.errorName : this.lostOutcome(), audioSeconds: 0, elapsedSeconds: 0 });
         } else await this.answer(entry);
         this.current = undefined;
       }
@@ -153,6 +153,7 @@ export class StreamSession {
     const startedAt = entry.receivedAt;
     let firstAudioMs: number | undefined;
     let outcome = 'ok';
+    let terminalSent = false;
     const audio = new AudioSeconds(request.audio, !request.noAudioHeader);
     const chunks = entry.started ?? this.start(entry);
     try {
@@ -167,17 +168,18 @@ export class StreamSession {
         audio.add(chunk.audio);
         if (this.closed) return;
       }
-      await this.send(audioEndFrame(request.requestId));
+      terminalSent = await this.send(audioEndFrame(request.requestId));
     } catch (error) {
       if (this.closed) return;
       const failure = isVoxwireError(error) ? error : this.internalError(error);
       if (failure.cause !== undefined) this.context.log.error({ err: failure.cause, request_id: request.requestId }, 'synthesis failed');
       outcome = failure.errorName;
-      await this.send(errorFrame(failure, request.requestId));
+      terminalSent = await this.send(errorFrame(failure, request.requestId));
     } finally {
       this.finished(request.requestId, request, entry.job.characters, {
         endpoint: 'ws_stream',
-        outcome: this.closed ? 'client_closed' : outcome,
+        // A request whose audio_end or error never reached the socket did not end `ok`, whatever it got to.
+        outcome: terminalSent ? outcome : this.lostOutcome(),
         ...(firstAudioMs === undefined ? {} : { firstAudioSeconds: firstAudioMs / 1000 }),
         audioSeconds: audio.seconds,
         elapsedSeconds: (performance.now() - startedAt) / 1000,
@@ -221,14 +223,23 @@ export class StreamSession {
     return new Prefetcher(rendered, PREFETCH_CHUNKS);
   }
 
-  /** Sends a frame; waits while the socket holds more than the high-water mark. */
-  private async send(frame: string | Uint8Array): Promise<void> {
-    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+  /**
+   * Sends a frame; waits while the socket holds more than the high-water mark. False when the socket is no
+   * longer open (closed by the client, or by the server's shutdown), so the frame went nowhere.
+   */
+  private async send(frame: string | Uint8Array): Promise<boolean> {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return false;
     this.sent += 1;
     await new Promise<void>((resolve) => {
       this.socket.send(frame, { binary: typeof frame !== 'string' }, () => resolve());
       if (this.socket.bufferedAmount <= SOCKET_HIGH_WATER_BYTES) resolve();
     });
+    return true;
+  }
+
+  /** The outcome of a request whose terminal frame could not be sent: the server's drain, or the client gone. */
+  private lostOutcome(): string {
+    return this.accepting ? 'client_closed' : 'shutdown';
   }
 
   /** An error that ends the connection: one error frame, then the close code of the catalogue. */
@@ -256,6 +267,16 @@ export class StreamSession {
         entry.abort.abort();
         entry.started?.return().catch((error: unknown) => this.context.log.error({ err: error }, 'abandoning a request failed'));
       }
+    }
+    // The current request logs itself as it unwinds; those still queued would otherwise leave no line at all.
+    for (const entry of this.queue) {
+      const speech = entry.kind === 'speech' ? entry : undefined;
+      this.finished(speech?.request.requestId ?? (entry.kind === 'error' ? entry.requestId : undefined), entry.request, speech?.job.characters, {
+        endpoint: 'ws_stream',
+        outcome: this.lostOutcome(),
+        audioSeconds: 0,
+        elapsedSeconds: speech === undefined ? 0 : (performance.now() - speech.receivedAt) / 1000,
+      });
     }
     this.queue.length = 0;
   }

@@ -89,9 +89,18 @@ test('the database files hold digests, never a key in clear', () => {
   }
 });
 
-test('a key revoked from the CLI is refused by the running server at once, on every transport; other keys still work', async () => {
+test('a key revoked from the CLI is refused within a second or two on every transport, its open socket is closed; other keys still work', async () => {
+  const open = await TestClient.connect(voxwire.streamUrl, { authorization: `Bearer ${key}` });
+  open.send({ voice_uuid: DEFAULT_VOICE.uuid, data: 'Still trusted.', sample_rate: 8000 });
+  assert.equal((await open.waitForTerminals(1))[0]?.type, 'audio_end', 'the socket is served before the revocation');
   const revoked = await keys('revoke', 'ci');
   assert.equal(revoked.code, 0, revoked.err.join('\n'));
+  const revokedAt = Date.now();
+  // The server re-reads the database every second and sweeps its sockets every half second.
+  assert.equal(await open.waitForClose(), 1008, 'the revoked key\'s open socket is closed as Unauthorized');
+  const closedAfterMs = Date.now() - revokedAt;
+  assert.ok(closedAfterMs < 3000, `closed ${closedAfterMs} ms after the revocation`);
+  assert.equal(open.frames.at(-1)?.['error_name'], 'Unauthorized');
   const refused = await allTransports(key);
   assert.deepEqual(refused, { ws: 'Unauthorized', synthesize: 401, stream: 401, voices: 401 });
   assert.deepEqual(await allTransports(otherKey), { ws: 'audio_end', synthesize: 200, stream: 200, voices: 200 });
@@ -104,8 +113,14 @@ test('revoking the last key (by id) does not open the server: requests still nee
   const id = listed?.split(/\s+/)[0] ?? '';
   assert.match(id, /^k_[0-9a-f]{12}$/);
   assert.equal((await keys('revoke', id)).code, 0);
+  const headers = { authorization: `Bearer ${otherKey}` };
+  const deadline = Date.now() + 3000;
+  while ((await send(voxwire.url, '/api/v2/voices', { headers })).status !== 401) {
+    assert.ok(Date.now() < deadline, 'the revocation reaches the server within 3 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const response = await send(voxwire.url, '/api/v2/voices');
   assert.equal(response.status, 401);
   assert.equal(jsonOf(response)['error_name'], 'Unauthorized');
-  assert.equal((await send(voxwire.url, '/api/v2/voices', { headers: { authorization: `Bearer ${otherKey}` } })).status, 401);
+  assert.equal((await send(voxwire.url, '/api/v2/voices', { headers })).status, 401);
 });

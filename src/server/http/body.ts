@@ -1,10 +1,27 @@
-/** Reads a JSON request body with a size limit, refusing with errors of the catalogue. */
+/**
+ * JSON request bodies: the media type they must declare, and reading one with a size limit, refusing with
+ * errors of the catalogue.
+ */
 import type { IncomingMessage } from 'node:http';
 import { VoxwireError } from '../../protocol/errors.js';
 import { isJsonObject, type JsonObject } from '../../protocol/stream-request.js';
 
 /** Largest request body (ours): 2,000 characters of SSML with generous markup fit many times over. */
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The UTF-8 byte order mark some clients (Windows tools among them) put before JSON: skipped, not an error. */
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * `application/json`, with at most a UTF-8 charset: what every SDK sends. Anything else is refused (415)
+ * before the body is read, because a page can send `text/plain` or a form to any origin without a CORS
+ * preflight, and such a body must never be taken for a request.
+ */
+export function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const [type, ...parameters] = value.split(';').map((part) => part.trim().toLowerCase());
+  return type === 'application/json' && parameters.every((parameter) => !parameter.startsWith('charset=') || /^charset="?utf-8"?$/.test(parameter));
+}
 
 export async function readJsonBody(request: IncomingMessage, maxBytes: number = MAX_BODY_BYTES): Promise<JsonObject> {
   const declared = Number(request.headers['content-length']);
@@ -18,7 +35,9 @@ export async function readJsonBody(request: IncomingMessage, maxBytes: number = 
   }
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.concat(parts, size).toString('utf8'));
+    const bytes = Buffer.concat(parts, size);
+    const start = bytes.subarray(0, UTF8_BOM.length).equals(UTF8_BOM) ? UTF8_BOM.length : 0;
+    value = JSON.parse(bytes.toString('utf8', start));
   } catch {
     throw badJson('The request body is not valid JSON.');
   }

@@ -1,6 +1,6 @@
 /** What a route handler gets: the request, its response, who sent it, and a signal for a client that leaves. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SpeechFields } from '../../protocol/stream-request.js';
+import type { JsonObject, SpeechFields } from '../../protocol/stream-request.js';
 import type { Principal } from '../../keys/verifier.js';
 import type { ServerContext } from '../context.js';
 
@@ -10,6 +10,8 @@ export interface HttpExchange {
   readonly url: URL;
   /** Path parameters of the matched route, e.g. `uuid`. */
   readonly params: Readonly<Record<string, string>>;
+  /** The JSON body of a route that takes one, already read and size-checked; empty for the others. */
+  readonly body: JsonObject;
   readonly principal: Principal;
   /** Aborts when the client closes the connection before the response is complete. */
   readonly signal: AbortSignal;

@@ -28,8 +28,17 @@ export interface HttpFailure {
   readonly params?: Readonly<Record<string, unknown>>;
 }
 
-export function routeFailure(status: 404 | 405, message: string): HttpFailure {
-  return { status, errorName: status === 404 ? 'NotFound' : 'MethodNotAllowed', message };
+/** The transport's own refusals, shaped like the catalogue's errors. */
+const TRANSPORT_ERRORS = {
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  415: 'UnsupportedMediaType',
+  503: 'ServiceUnavailable',
+} as const;
+
+export function transportFailure(status: keyof typeof TRANSPORT_ERRORS, message: string): HttpFailure {
+  return { status, errorName: TRANSPORT_ERRORS[status], message };
 }
 
 export function applySecurityHeaders(response: ServerResponse): void {
@@ -77,7 +86,8 @@ export async function sendJson(
     ...headers,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': payload.length,
-    Vary: 'Accept-Encoding',
+    // Keeps `Vary: Origin` of a CORS answer.
+    Vary: [response.getHeader('Vary'), 'Accept-Encoding'].filter((value) => value !== undefined).join(', '),
     ...(encoding === undefined ? {} : { 'Content-Encoding': encoding }),
   });
   response.end(payload);

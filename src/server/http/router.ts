@@ -1,17 +1,20 @@
 /**
- * The HTTP side of the server: routing, then auth and the connection limit for every route, then the
- * route's handler. Every response carries the security headers; every failure is the JSON error shape.
+ * The HTTP side of the server: routing, then auth, the body (declared and read), the connection limit for
+ * every route, then the route's handler. Every failure is the JSON error shape. The browser rules and the
+ * security headers were applied by the server before a request gets here.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VoxwireError, isVoxwireError } from '../../protocol/errors.js';
 import type { KeyVerifier } from '../../keys/verifier.js';
+import type { JsonObject } from '../../protocol/stream-request.js';
 import { authenticate } from '../auth.js';
 import type { ConnectionLimits } from '../connection-limits.js';
 import type { ServerContext } from '../context.js';
 import type { Endpoint } from '../metrics.js';
 import type { RequestReport, RouteHandler } from './exchange.js';
-import { applySecurityHeaders, routeFailure, sendError, type HttpFailure } from './responses.js';
+import { isJsonContentType, readJsonBody } from './body.js';
+import { sendError, transportFailure, type HttpFailure } from './responses.js';
 import { streamAudio } from './stream.js';
 import { synthesize } from './synthesize.js';
 import { getVoiceRoute, listVoicesRoute } from './voices.js';
@@ -21,11 +24,13 @@ interface Route {
   readonly pattern: RegExp;
   readonly handler: RouteHandler;
   readonly endpoint: Endpoint;
+  /** The route takes a JSON body, read (whole) before the route holds a connection slot. */
+  readonly json?: true;
 }
 
 const ROUTES: readonly Route[] = [
-  { method: 'POST', pattern: /^\/synthesize\/?$/, handler: synthesize, endpoint: 'http_synthesize' },
-  { method: 'POST', pattern: /^\/stream\/?$/, handler: streamAudio, endpoint: 'http_stream' },
+  { method: 'POST', pattern: /^\/synthesize\/?$/, handler: synthesize, endpoint: 'http_synthesize', json: true },
+  { method: 'POST', pattern: /^\/stream\/?$/, handler: streamAudio, endpoint: 'http_stream', json: true },
   { method: 'GET', pattern: /^\/api\/v2\/voices\/?$/, handler: listVoicesRoute, endpoint: 'http_voices' },
   { method: 'GET', pattern: /^\/api\/v2\/voices\/(?<uuid>[^/]{1,100})\/?$/, handler: getVoiceRoute, endpoint: 'http_voices' },
 ];
@@ -41,9 +46,13 @@ export interface HttpRouter {
   handle(request: IncomingMessage, response: ServerResponse): void;
   /** Requests whose response has not finished. */
   readonly inFlight: number;
+  /** The methods served on `pathname` (for CORS preflights); empty when no route has it. */
+  methodsFor(pathname: string): string[];
+  /** Shutdown past its grace period: answers 503 to every request whose headers are not sent yet; returns how many. */
+  abandon(): number;
 }
 
-type Match = { readonly handler: RouteHandler; readonly params: Record<string, string>; readonly endpoint: Endpoint } | { readonly failure: HttpFailure; readonly allow?: string };
+type Match = { readonly route: Route; readonly params: Record<string, string> } | { readonly failure: HttpFailure; readonly allow?: string };
 
 /** One HTTP request as the router follows it, for its log line and metrics. */
 interface Tracked extends RequestReport {
@@ -61,35 +70,69 @@ function match(method: string, pathname: string): Match {
     if (route.method === method || (route.method === 'GET' && method === 'HEAD')) {
       try {
         const params = Object.fromEntries(Object.entries(found.groups ?? {}).map(([name, value]) => [name, decodeURIComponent(value)]));
-        return { handler: route.handler, params, endpoint: route.endpoint };
+        return { route, params };
       } catch {
         break;
       }
     }
     allowed.push(route.method);
   }
-  if (allowed.length > 0) return { failure: routeFailure(405, `Use ${allowed.join(' or ')} on ${pathname}.`), allow: allowed.join(', ') };
-  return { failure: routeFailure(404, 'No such endpoint: voxwire serves POST /synthesize, POST /stream and GET /api/v2/voices.') };
+  if (allowed.length > 0) return { failure: transportFailure(405, `Use ${allowed.join(' or ')} on ${pathname}.`), allow: allowed.join(', ') };
+  return { failure: transportFailure(404, 'No such endpoint: voxwire serves POST /synthesize, POST /stream and GET /api/v2/voices.') };
+}
+
+function methodsFor(pathname: string): string[] {
+  return ROUTES.filter((route) => route.pattern.test(pathname)).flatMap((route) => (route.method === 'GET' ? ['GET', 'HEAD'] : [route.method]));
+}
+
+/** What a GET route gets as its body. */
+const NO_BODY: JsonObject = Object.freeze({});
+
+/** One request in flight, for the shutdown's last answer. */
+interface Open {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly abort: AbortController;
+  readonly tracked: Tracked;
 }
 
 export function createHttpRouter({ context, verifier, limits }: HttpDependencies): HttpRouter {
-  let inFlight = 0;
+  const open = new Set<Open>();
 
   async function serve(request: IncomingMessage, response: ServerResponse, url: URL, signal: AbortSignal, tracked: Tracked): Promise<void> {
-    const route = match(request.method ?? 'GET', url.pathname);
-    if ('failure' in route) {
-      tracked.errorName = route.failure.errorName;
-      await sendError(request, response, route.failure, route.allow === undefined ? {} : { Allow: route.allow });
+    const matched = match(request.method ?? 'GET', url.pathname);
+    if ('failure' in matched) {
+      tracked.errorName = matched.failure.errorName;
+      await sendError(request, response, matched.failure, matched.allow === undefined ? {} : { Allow: matched.allow });
       return;
     }
+    const { route, params } = matched;
     tracked.endpoint = route.endpoint;
     const auth = authenticate(verifier, request.headers, url);
+    if (!auth.ok && auth.unavailable !== undefined) {
+      context.log.error({ err: auth.unavailable }, 'http request refused: the keys cannot be checked');
+      tracked.errorName = 'ServiceUnavailable';
+      await sendError(request, response, transportFailure(503, auth.reason), { 'Retry-After': '2' });
+      return;
+    }
     if (!auth.ok) {
       tracked.errorName = 'Unauthorized';
       await sendError(request, response, new VoxwireError('Unauthorized', auth.reason), { 'WWW-Authenticate': 'Bearer' });
       return;
     }
     tracked.key = auth.principal.name;
+    let body = NO_BODY;
+    if (route.json) {
+      if (!isJsonContentType(request.headers['content-type'])) {
+        tracked.errorName = 'UnsupportedMediaType';
+        // Closing spares reading a body that will not be used.
+        await sendError(request, response, transportFailure(415, 'Send the request body as `Content-Type: application/json`.'), { Connection: 'close' });
+        return;
+      }
+      // Read before a slot is taken: a client trickling its body must not hold one meanwhile.
+      body = await readJsonBody(request);
+      if (signal.aborted) return;
+    }
     const release = limits.acquire(auth.principal, verifier.hasKeys());
     if (release === undefined) {
       tracked.errorName = 'ConcurrencyLimitExceeded';
@@ -97,7 +140,7 @@ export function createHttpRouter({ context, verifier, limits }: HttpDependencies
       return;
     }
     response.once('close', release);
-    await route.handler({ request, response, url, params: route.params, principal: auth.principal, signal, context, report: tracked });
+    await route.handler({ request, response, url, params, body, principal: auth.principal, signal, context, report: tracked });
   }
 
   function handle(request: IncomingMessage, response: ServerResponse): void {
@@ -106,11 +149,11 @@ export function createHttpRouter({ context, verifier, limits }: HttpDependencies
     const abort = new AbortController();
     const requestId = randomUUID();
     const tracked: Tracked = { endpoint: 'http_other', audioSeconds: 0 };
-    inFlight += 1;
-    applySecurityHeaders(response);
+    const entry: Open = { request, response, abort, tracked };
+    open.add(entry);
     response.setHeader('X-Request-Id', requestId);
     response.once('close', () => {
-      inFlight -= 1;
+      open.delete(entry);
       if (!response.writableFinished) abort.abort();
       finished(request, response, url, requestId, tracked, startedAt);
     });
@@ -154,6 +197,8 @@ export function createHttpRouter({ context, verifier, limits }: HttpDependencies
   function fail(request: IncomingMessage, response: ServerResponse, error: unknown, tracked: Tracked): void {
     if (!isVoxwireError(error)) context.log.error({ err: error }, 'http request failed');
     else if (error.cause !== undefined) context.log.error({ err: error.cause }, 'synthesis failed');
+    // Already answered (the shutdown's 503): nothing more to say, and cutting now could lose that answer.
+    if (response.writableEnded) return;
     const failure = isVoxwireError(error) ? error : new VoxwireError('SynthesisFailure', 'The server failed on this request.');
     tracked.errorName = failure.errorName;
     // Mid-stream, the status line is gone: cutting the connection tells the client the audio is incomplete.
@@ -165,10 +210,24 @@ export function createHttpRouter({ context, verifier, limits }: HttpDependencies
     sendError(request, response, failure, closing).catch(() => response.destroy());
   }
 
+  function abandon(): number {
+    let answered = 0;
+    for (const { request, response, abort, tracked } of open) {
+      if (response.headersSent) continue;
+      tracked.errorName = 'ServiceUnavailable';
+      abort.abort();
+      void sendError(request, response, transportFailure(503, 'The server shut down before this request could be answered; retry.'), { Connection: 'close', 'Retry-After': '1' });
+      answered += 1;
+    }
+    return answered;
+  }
+
   return {
     handle,
+    methodsFor,
+    abandon,
     get inFlight() {
-      return inFlight;
+      return open.size;
     },
   };
 }

@@ -11,11 +11,9 @@ import { resolveSpeech } from '../../protocol/speech-job.js';
 import { renderAudio, renderWhole } from '../../synthesis/render.js';
 import { AudioSeconds } from '../../audio/duration.js';
 import { alignmentCues } from './audio-file.js';
-import { readJsonBody } from './body.js';
 import type { HttpExchange } from './exchange.js';
 
-export async function streamAudio({ request, response, context, signal, report }: HttpExchange): Promise<void> {
-  const body = await readJsonBody(request);
+export async function streamAudio({ response, body, context, signal, report }: HttpExchange): Promise<void> {
   const fields = parseSpeechFields(body);
   report.fields = fields;
   const withTimestamps = wavEncodedTimestamps(body);

@@ -3,13 +3,11 @@ import { HTTP_TEXT_LIMIT, parseSpeechFields } from '../../protocol/stream-reques
 import { resolveSpeech } from '../../protocol/speech-job.js';
 import { audioDuration } from '../../audio/duration.js';
 import { wavFile } from '../../audio/wav.js';
-import { readJsonBody } from './body.js';
 import { renderWhole } from '../../synthesis/render.js';
 import type { HttpExchange } from './exchange.js';
 import { sendJson } from './responses.js';
 
-export async function synthesize({ request, response, context, signal, report }: HttpExchange): Promise<void> {
-  const body = await readJsonBody(request);
+export async function synthesize({ request, response, body, context, signal, report }: HttpExchange): Promise<void> {
   const fields = parseSpeechFields(body);
   report.fields = fields;
   const job = resolveSpeech(fields, HTTP_TEXT_LIMIT, context.voices, context.pipeline);
