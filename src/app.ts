@@ -1,10 +1,9 @@
 /**
- * Wires the layers together: engine → pipeline → protocol context → server. The CLI and the tests start
+ * Wires the layers together: engines → pipeline → protocol context → server. The CLI and the tests start
  * voxwire through here, so what the tests exercise is what `voxwire serve` runs.
  */
 import pino, { type Logger } from 'pino';
-import type { Engine } from './engines/engine.js';
-import { createEspeakEngine } from './engines/espeak/engine.js';
+import { BUILT_IN_ENGINES, startEngines, type EngineRegistry } from './engines/registry.js';
 import { KeyStore } from './keys/store.js';
 import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './keys/verifier.js';
 import type { ServerContext } from './server/context.js';
@@ -38,7 +37,7 @@ export interface VoxwireOptions {
 
 export interface Voxwire {
   readonly server: RunningServer;
-  readonly engine: Engine;
+  readonly engines: EngineRegistry;
   readonly url: string;
   /** ws://host:port/stream */
   readonly streamUrl: string;
@@ -51,24 +50,25 @@ export interface Voxwire {
 
 export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwire> {
   const log = options.logger ?? pino({ level: 'silent' });
-  const engine = createEspeakEngine(options.workers === undefined ? {} : { workers: options.workers });
-  const warm = engine.ready();
+  const engines = startEngines(BUILT_IN_ENGINES, options.workers === undefined ? {} : { workers: options.workers });
+  for (const { id, reason } of engines.skipped) log.warn({ engine: id, reason }, 'engine not available on this machine; its voices are not served');
+  const warm = engines.ready();
   if (options.listenBeforeWarm !== true) {
     try {
       await warm;
     } catch (error) {
-      await engine.close();
+      await engines.close();
       throw error;
     }
   }
-  const pipeline = createPipeline(engine, (language, gender) => voiceForLanguage(language, gender));
-  const metrics = createMetrics(engine.stats?.bind(engine));
+  const pipeline = createPipeline(engines, voiceForLanguage);
+  const metrics = createMetrics(() => engines.stats());
   const context: ServerContext = { pipeline, voices: VOICE_DIRECTORY, log, metrics };
   let keyStore: KeyStore | undefined;
   try {
     keyStore = options.dataDir === undefined ? undefined : KeyStore.open(options.dataDir);
   } catch (error) {
-    await engine.close();
+    await engines.close();
     throw error;
   }
   const verifier = combineVerifiers([
@@ -90,12 +90,12 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     server = await startServer(context, verifier, settings);
   } catch (error) {
     keyStore?.close();
-    await engine.close();
+    await engines.close();
     throw error;
   }
   return {
     server,
-    engine,
+    engines,
     url: server.url,
     streamUrl: `${server.url.replace(/^http/, 'ws')}/stream`,
     metricsUrl: server.metricsUrl,
@@ -103,7 +103,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     async close() {
       await server.close();
       keyStore?.close();
-      await engine.close();
+      await engines.close();
     },
   };
 }

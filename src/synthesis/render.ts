@@ -26,7 +26,8 @@ export async function* renderAudio(
   request: SynthesisRequest,
   options: RenderOptions,
 ): AsyncGenerator<RenderedChunk, void, undefined> {
-  const stream: EncodedStream = await createEncodedStream({ engineRate: pipeline.sampleRate, format: options.format, header: options.header });
+  const prepared = request.prepared ?? pipeline.prepare(request.plan, request.voice);
+  const stream: EncodedStream = await createEncodedStream({ engineRate: prepared.sampleRate, format: options.format, header: options.header });
   const outputRate = options.format.sampleRate;
   // A decoder plays MP3 that many samples late and cannot trim it (no LAME tag is allowed), so the times say
   // when the listener hears each sound.
@@ -35,7 +36,7 @@ export async function* renderAudio(
   // frames make the output lag the engine's audio, on which the pipeline placed them.
   const waiting = emptyAlignment();
   try {
-    for await (const chunk of pipeline.run(request)) {
+    for await (const chunk of pipeline.run({ ...request, prepared })) {
       const audio = stream.push(chunk.samples);
       appendAlignment(waiting, toOutputGrid(chunk.alignment, outputRate, delaySamples));
       const alignment = takeStartingBefore(waiting, stream.emittedSamples / outputRate);

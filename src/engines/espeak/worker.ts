@@ -4,7 +4,7 @@ import { hostJobs, type JobContext } from '../worker-host.js';
 import { EspeakEventMapper, writtenWords } from './events.js';
 import { TEST_FAULTS, TEST_START_HANG, type EspeakJob } from './job.js';
 import { ESPEAK_SAMPLE_RATE, loadEspeak, type ESpeakNGWorker, type LoadedEspeak } from './native.js';
-import { applyGain } from './prosody.js';
+import { applyGain } from '../../audio/pcm.js';
 
 const faultsEnabled = process.env['VOXWIRE_TEST_FAULTS'] === '1';
 
