@@ -1,10 +1,9 @@
 /**
- * Wires the layers together: engine → pipeline → protocol context → server. The CLI and the tests start
+ * Wires the layers together: engines → pipeline → protocol context → server. The CLI and the tests start
  * voxwire through here, so what the tests exercise is what `voxwire serve` runs.
  */
 import pino, { type Logger } from 'pino';
-import type { Engine } from './engines/engine.js';
-import { createEspeakEngine, type EspeakEngineOptions } from './engines/espeak/engine.js';
+import { BUILT_IN_ENGINES, startEngines, type EnginePlugin, type EngineRegistry } from './engines/registry.js';
 import { openStoreVerifier, type StoreVerifier } from './keys/store-verifier.js';
 import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './keys/verifier.js';
 import type { ServerContext } from './server/context.js';
@@ -27,8 +26,8 @@ export interface VoxwireOptions {
   /** Folder of the key store database; without it, no key store is opened. */
   readonly dataDir?: string;
   readonly workers?: number;
-  /** Engine settings beyond `workers` (tests use them to give the engine a fault-injecting worker). */
-  readonly engine?: EspeakEngineOptions;
+  /** Plug-ins that replace the built-in engine of the same id (tests use them for a fault-injecting worker). */
+  readonly engineOverrides?: readonly EnginePlugin[];
   readonly perKeyConnections?: number;
   readonly globalConnections?: number;
   readonly shutdownGraceMs?: number;
@@ -45,7 +44,7 @@ export interface VoxwireOptions {
 
 export interface Voxwire {
   readonly server: RunningServer;
-  readonly engine: Engine;
+  readonly engines: EngineRegistry;
   readonly url: string;
   /** ws://host:port/stream */
   readonly streamUrl: string;
@@ -58,18 +57,20 @@ export interface Voxwire {
 
 export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwire> {
   const log = options.logger ?? pino({ level: 'silent' });
-  const engine = createEspeakEngine({ ...options.engine, ...(options.workers === undefined ? {} : { workers: options.workers }) });
-  const warm = engine.ready();
+  const plugins = BUILT_IN_ENGINES.map((plugin) => options.engineOverrides?.find((override) => override.id === plugin.id) ?? plugin);
+  const engines = startEngines(plugins, options.workers === undefined ? {} : { workers: options.workers });
+  for (const { id, reason } of engines.skipped) log.warn({ engine: id, reason }, 'engine not available on this machine; its voices are not served');
+  const warm = engines.ready();
   if (options.listenBeforeWarm !== true) {
     try {
       await warm;
     } catch (error) {
-      await engine.close();
+      await engines.close();
       throw error;
     }
   }
-  const pipeline = createPipeline(engine, (language, gender) => voiceForLanguage(language, gender));
-  const metrics = createMetrics(engine.stats?.bind(engine));
+  const pipeline = createPipeline(engines, voiceForLanguage);
+  const metrics = createMetrics(() => engines.stats());
   const context: ServerContext = { pipeline, voices: VOICE_DIRECTORY, log, metrics };
   let keyStore: StoreVerifier | undefined;
   try {
@@ -81,7 +82,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
               problem === undefined ? log.info('the key database can be read again') : log.error({ err: problem }, 'the key database cannot be read; the last keys read stay in use for a few seconds'),
           });
   } catch (error) {
-    await engine.close();
+    await engines.close();
     throw error;
   }
   const verifier = combineVerifiers([
@@ -105,12 +106,12 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     server = await startServer(context, verifier, settings);
   } catch (error) {
     keyStore?.close();
-    await engine.close();
+    await engines.close();
     throw error;
   }
   return {
     server,
-    engine,
+    engines,
     url: server.url,
     streamUrl: `${server.url.replace(/^http/, 'ws')}/stream`,
     metricsUrl: server.metricsUrl,
@@ -118,7 +119,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     async close() {
       await server.close();
       keyStore?.close();
-      await engine.close();
+      await engines.close();
     },
   };
 }

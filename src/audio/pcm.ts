@@ -76,3 +76,12 @@ function writeWidened(samples: Int16Array, target: Uint8Array, offset: number, w
     target[at++] = (sample >> 8) & 0xff;
   }
 }
+
+/** Scales samples in place, clipping at full scale (volume for engines that cannot set it themselves). */
+export function applyGain(samples: Int16Array, gain: number): void {
+  if (gain === 1) return;
+  for (let index = 0; index < samples.length; index++) {
+    const scaled = Math.round(samples[index]! * gain);
+    samples[index] = scaled > 32767 ? 32767 : scaled < -32768 ? -32768 : scaled;
+  }
+}

@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     case 'say':
       return runSayCommand(rest);
     case 'voices':
-      for (const voice of listVoices()) console.log(`${voice.uuid}  ${voice.language.padEnd(6)} ${voice.gender.padEnd(6)} ${voice.name}`);
+      for (const voice of listVoices()) console.log(`${voice.uuid}  ${voice.language.padEnd(6)} ${voice.gender.padEnd(6)} ${voice.engine.padEnd(9)} ${voice.name}`);
       return 0;
     case 'keys': {
       const dataDirFlag = rest.indexOf('--data-dir');

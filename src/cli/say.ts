@@ -1,9 +1,9 @@
-/** `voxwire say`: synthesize text (or SSML) to a WAV or MP3 file with the embedded engine, no server needed. */
+/** `voxwire say`: synthesize text (or SSML) to a WAV or MP3 file with the built-in engines, no server needed. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { audioDuration } from '../audio/duration.js';
 import { isSampleRate, PRECISIONS, type AudioFormat } from '../audio/formats.js';
-import { createEspeakEngine } from '../engines/espeak/engine.js';
+import { BUILT_IN_ENGINES, startEngines } from '../engines/registry.js';
 import { VoxwireError } from '../protocol/errors.js';
 import { resolveSpeech } from '../protocol/speech-job.js';
 import { parseSpeechFields } from '../protocol/stream-request.js';
@@ -56,10 +56,11 @@ export async function runSayCommand(args: string[]): Promise<number> {
     console.error(`voxwire say: no voice matches "${values.voice}"; \`voxwire voices\` lists them.`);
     return 2;
   }
-  const engine = createEspeakEngine({ workers: 1 });
+  // Only the engine of the chosen voice starts: a request stays on its voice's engine.
+  const engines = startEngines(BUILT_IN_ENGINES.filter((plugin) => plugin.id === voice.engine), { workers: 1 });
   try {
-    await engine.ready();
-    const pipeline = createPipeline(engine, voiceForLanguage);
+    await engines.ready();
+    const pipeline = createPipeline(engines, voiceForLanguage);
     const fields = parseSpeechFields({
       voice_uuid: voice.uuid,
       data: text.trim(),
@@ -86,7 +87,7 @@ export async function runSayCommand(args: string[]): Promise<number> {
     }
     throw error;
   } finally {
-    await engine.close();
+    await engines.close();
   }
 }
 

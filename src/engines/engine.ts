@@ -34,14 +34,26 @@ export interface Prosody {
 
 export const NEUTRAL_PROSODY: Prosody = Object.freeze({ rate: 1, pitchSemitones: 0, volume: 1 });
 
-/** The engine-specific part of a voice: which built-in voice/variant to load and its base settings. */
+/**
+ * The engine-specific part of a voice: which engine voice to load and its settings in the engine's own units.
+ * Only the engine that owns it reads the settings; everything above the engine passes it along unopened.
+ */
 export interface EngineVoiceSpec {
-  /** Engine voice identifier, e.g. "en-us" or "en-us+f3" for espeak-ng. */
+  /** Engine voice identifier, e.g. "en-us+f3" for espeak-ng. */
   readonly id: string;
-  /** Base pitch (engine units; espeak-ng 0–100). */
-  readonly basePitch: number;
-  /** Base rate (engine units; espeak-ng words per minute). */
-  readonly baseRate: number;
+  readonly [setting: string]: string | number | boolean;
+}
+
+/** A voice an engine ships, as the engine describes it; the voice catalogue gives it a stable uuid. */
+export interface EngineVoiceDefinition {
+  /** Unique within the engine and never changed: the voice's uuid is derived from the engine id and this key. */
+  readonly key: string;
+  /** Human name, e.g. "Ava (English US, female)". */
+  readonly name: string;
+  /** BCP-47 tag, e.g. "en-US". */
+  readonly language: string;
+  readonly gender: 'male' | 'female';
+  readonly spec: EngineVoiceSpec;
 }
 
 /** One unit of work: a run of text with one voice and one prosody. */

@@ -2,7 +2,9 @@
  * The synthesis pipeline: a plan in, PCM chunks with their timestamps out, in order, as early as the
  * engine allows. Knows engines only through the Engine interface and voices only through PipelineVoice.
  */
-import { EngineFailure, type Engine, type EngineSegment, type EngineVoiceSpec } from '../engines/engine.js';
+import { EngineFailure, type Engine, type EngineSegment, type EngineVoiceSpec, type Prosody } from '../engines/engine.js';
+import type { EngineLookup } from '../engines/registry.js';
+import { applyGain } from '../audio/pcm.js';
 import { VoxwireError } from '../protocol/errors.js';
 import { emptyAlignment, SegmentAligner, type Alignment, type TimedUnit } from './alignment.js';
 import type { SynthesisPlan } from './plan.js';
@@ -10,13 +12,18 @@ import { splitIntoSegments } from './segmenter.js';
 
 /** What the pipeline needs of a voice. */
 export interface PipelineVoice {
+  /** Id of the engine that speaks the voice. */
+  readonly engine: string;
   readonly spec: EngineVoiceSpec;
   readonly language: string;
   readonly gender: 'male' | 'female';
 }
 
-/** Finds a voice for an SSML language switch, preferring the gender of the request's voice. */
-export type VoiceResolver = (language: string, gender: 'male' | 'female') => PipelineVoice | undefined;
+/**
+ * Finds a voice of `engine` for an SSML language switch, preferring the gender of the request's voice. One
+ * request stays on one engine (one native rate, one timeline of events).
+ */
+export type VoiceResolver = (language: string, gender: 'male' | 'female', engine: string) => PipelineVoice | undefined;
 
 /** A piece of the request's audio, at the engine's rate, with the timestamps that start inside it. */
 export interface PcmChunk {
@@ -38,11 +45,14 @@ export interface SynthesisRequest {
 }
 
 type Step =
-  | { readonly kind: 'engine'; readonly segment: EngineSegment; readonly written: string; readonly followsWords: boolean }
+  | { readonly kind: 'engine'; readonly segment: EngineSegment; readonly written: string; readonly followsWords: boolean; readonly gain: number }
   | { readonly kind: 'silence'; readonly samples: number; readonly written: string };
 
-/** A plan checked against the engine and broken into engine-sized steps. */
+/** A plan checked against its voice's engine and broken into engine-sized steps. */
 export interface PreparedSynthesis {
+  readonly engine: Engine;
+  /** The engine's native rate: the rate of every PcmChunk this synthesis yields. */
+  readonly sampleRate: number;
   readonly steps: readonly Step[];
 }
 
@@ -62,16 +72,12 @@ const MAX_CHUNK_SECONDS = 0.25;
 const MAX_HELD_SECONDS = 2;
 
 export interface SynthesisPipeline {
-  readonly sampleRate: number;
-  /** Validates a plan (voices for language switches, engine capabilities) before any audio is made. */
+  /** Validates a plan (its voice's engine, voices for language switches, capabilities) before any audio is made. */
   prepare(plan: SynthesisPlan, voice: PipelineVoice): PreparedSynthesis;
   run(request: SynthesisRequest): AsyncGenerator<PcmChunk, void, undefined>;
 }
 
-export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () => undefined): SynthesisPipeline {
-  const rate = engine.capabilities.sampleRate;
-  const maxHeld = Math.round(MAX_HELD_SECONDS * rate);
-
+export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolver = () => undefined): SynthesisPipeline {
   /**
    * Every run of speech is cut into segments of at most MAX_SEGMENT_CHARS (segmenter.ts), whatever the engine
    * and whatever the run is (text, an alias, a say-as expansion, IPA), so no step holds a worker for long.
@@ -80,6 +86,12 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
    * become one silence step, so a thousand tiny breaks cost what one long one does.
    */
   function prepare(plan: SynthesisPlan, voice: PipelineVoice): PreparedSynthesis {
+    const engine = engines.engine(voice.engine);
+    if (engine === undefined) {
+      throw new VoxwireError('SynthesisFailure', `The ${voice.engine} engine that speaks this voice is not running on this server.`, { engine: voice.engine });
+    }
+    const capabilities = engine.capabilities;
+    const rate = capabilities.sampleRate;
     const steps: Step[] = [];
     // A seed asks for output that repeats exactly; the engine decides what that costs.
     const repeatable = plan.seed !== undefined ? { repeatable: true } : {};
@@ -92,40 +104,43 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
         else steps.push({ kind: 'silence', samples, written: item.written });
         continue;
       }
-      const itemVoice = item.language === undefined ? voice : languageVoice(item.language, voice);
-      if (item.ipa !== undefined && !engine.capabilities.phonemeInput) {
-        throw new VoxwireError('InvalidSSML', `The ${engine.capabilities.name} engine cannot speak <phoneme> input.`);
+      const itemVoice = item.language === undefined ? voice : languageVoice(item.language, voice, capabilities.name);
+      const { prosody, gain } = withinCapabilities(item.prosody, capabilities);
+      if (item.ipa !== undefined && !capabilities.phonemeInput) {
+        throw new VoxwireError('InvalidSSML', `The ${capabilities.name} engine cannot speak <phoneme> input; choose a voice of an engine that can.`, { tag: 'phoneme', engine: capabilities.name });
       }
       const asWritten = item.ipa === undefined && item.written === item.spoken;
-      const followsWords = asWritten && engine.capabilities.timestamps.words;
+      const followsWords = asWritten && capabilities.timestamps.words;
       splitIntoSegments(item.ipa ?? item.spoken).forEach((piece, index) => {
         const text = item.ipa === undefined ? { text: piece } : { text: index === 0 ? item.spoken : '', ipa: piece };
         steps.push({
           kind: 'engine',
-          segment: { voice: itemVoice.spec, ...text, prosody: item.prosody, ...repeatable },
+          segment: { voice: itemVoice.spec, ...text, prosody, ...repeatable },
           written: asWritten ? piece : index === 0 ? item.written : '',
           followsWords,
+          gain,
         });
       });
     }
-    return { steps };
+    return { engine, sampleRate: rate, steps };
   }
 
-  function languageVoice(language: string, voice: PipelineVoice): PipelineVoice {
+  function languageVoice(language: string, voice: PipelineVoice, engine: string): PipelineVoice {
     if (voice.language.toLowerCase().startsWith(language.toLowerCase())) return voice;
-    const found = resolveVoice(language, voice.gender);
+    const found = resolveVoice(language, voice.gender, engine);
     if (found === undefined) {
-      throw new VoxwireError('InvalidSSML', `No voice speaks the language "${language}".`, { language });
+      throw new VoxwireError('InvalidSSML', `No ${engine} voice speaks the language "${language}" (a request stays on its voice's engine).`, { language, engine });
     }
     return found;
   }
 
   async function* run(request: SynthesisRequest): AsyncGenerator<PcmChunk, void, undefined> {
     const prepared = request.prepared ?? prepare(request.plan, request.voice);
-    const shaper = new ChunkShaper(rate);
+    const { engine } = prepared;
+    const shaper = new ChunkShaper(prepared.sampleRate);
     for (const step of prepared.steps) {
       if (request.signal.aborted) return;
-      const aligner = request.timestamps === false ? undefined : new SegmentAligner(step.written, step.kind === 'engine' && step.followsWords, shaper.received, maxHeld);
+      const aligner = request.timestamps === false ? undefined : new SegmentAligner(step.written, step.kind === 'engine' && step.followsWords, shaper.received, Math.round(MAX_HELD_SECONDS * prepared.sampleRate));
       if (aligner) shaper.addAligner(aligner);
       if (step.kind === 'silence') {
         // Up to 30 s of silence is there at once and nothing else paces it: it goes in frame-sized pieces, one
@@ -146,6 +161,7 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
       } else {
         try {
           for await (const chunk of engine.synthesize(step.segment, request.signal)) {
+            applyGain(chunk.samples, step.gain);
             aligner?.add(chunk);
             shaper.addSamples(chunk.samples);
             yield* shaper.ready();
@@ -162,7 +178,26 @@ export function createPipeline(engine: Engine, resolveVoice: VoiceResolver = () 
     yield* shaper.rest();
   }
 
-  return { sampleRate: rate, prepare, run };
+  return { prepare, run };
+}
+
+/**
+ * The prosody an engine is asked for, within what it declares: volume it cannot set is done by gain on its
+ * samples (the declared fallback); rate or pitch it cannot change is refused, naming the tag and the engine,
+ * rather than silently ignored.
+ */
+function withinCapabilities(prosody: Prosody, capabilities: Engine['capabilities']): { prosody: Prosody; gain: number } {
+  const refuse = (attribute: string): never => {
+    throw new VoxwireError('InvalidSSML', `The ${capabilities.name} engine cannot change ${attribute}: <prosody ${attribute}> is not supported by this voice.`, {
+      tag: 'prosody',
+      attribute,
+      engine: capabilities.name,
+    });
+  };
+  if (prosody.rate !== 1 && !capabilities.prosody.rate) refuse('rate');
+  if (prosody.pitchSemitones !== 0 && !capabilities.prosody.pitch) refuse('pitch');
+  if (prosody.volume === 1 || capabilities.prosody.volume) return { prosody, gain: 1 };
+  return { prosody: { ...prosody, volume: 1 }, gain: prosody.volume };
 }
 
 /** Resolves after the event loop has run its I/O callbacks once. */

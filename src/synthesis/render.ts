@@ -34,7 +34,8 @@ export async function* renderAudio(
   request: SynthesisRequest,
   options: RenderOptions,
 ): AsyncGenerator<RenderedChunk, void, undefined> {
-  const stream: EncodedStream = await createEncodedStream({ engineRate: pipeline.sampleRate, format: options.format, header: options.header });
+  const prepared = request.prepared ?? pipeline.prepare(request.plan, request.voice);
+  const stream: EncodedStream = await createEncodedStream({ engineRate: prepared.sampleRate, format: options.format, header: options.header });
   const outputRate = options.format.sampleRate;
   // A decoder plays MP3 that many samples late and cannot trim it (no LAME tag is allowed), so the times say
   // when the listener hears each sound.
@@ -44,7 +45,7 @@ export async function* renderAudio(
   const waiting = emptyAlignment();
   let sliceStart = performance.now();
   try {
-    for await (const chunk of pipeline.run(request)) {
+    for await (const chunk of pipeline.run({ ...request, prepared })) {
       if (performance.now() - sliceStart > SLICE_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         sliceStart = performance.now();

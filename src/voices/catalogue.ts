@@ -1,10 +1,11 @@
 /**
- * The built-in voices: espeak-ng voices with male and female variants for the languages voxwire ships.
+ * The built-in voices: the voices each built-in engine ships, in the registry's order.
  * UUIDs are name-based (RFC 4122 version 5: SHA-1 of VOICE_NAMESPACE's bytes followed by the UTF-8 voice key),
  * so a voice keeps its UUID on every machine and across restarts.
  */
 import { createHash } from 'node:crypto';
-import type { EngineVoiceSpec } from '../engines/engine.js';
+import type { EngineVoiceDefinition, EngineVoiceSpec } from '../engines/engine.js';
+import { BUILT_IN_ENGINES, type EnginePlugin } from '../engines/registry.js';
 
 export type Gender = 'male' | 'female';
 
@@ -17,7 +18,11 @@ export interface Voice {
   /** BCP-47 tag, e.g. "en-US". */
   readonly language: string;
   readonly gender: Gender;
-  readonly engine: 'espeak-ng';
+  /** Id of the engine that speaks it (an EnginePlugin id). */
+  readonly engine: string;
+  /** The engine's native sample rate for this voice; the pipeline resamples from it. */
+  readonly sampleRate: number;
+  /** Engine-owned settings, passed to the engine unopened. */
   readonly spec: EngineVoiceSpec;
   /** ISO 8601; fixed for built-in voices. */
   readonly createdAt: string;
@@ -27,8 +32,6 @@ export interface Voice {
 export const VOICE_NAMESPACE = '3f6b1c2e-8d4a-5b7e-9c1f-0a2d4e6f8b10';
 
 const BUILT_IN_DATE = '2024-01-01T00:00:00.000Z';
-const BASE_PITCH = 50;
-const BASE_RATE = 175;
 
 /** RFC 4122 version-5 UUID of `name` in `namespace`. */
 export function uuidV5(namespace: string, name: string): string {
@@ -43,50 +46,24 @@ export function uuidV5(namespace: string, name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-interface LanguageEntry {
-  readonly language: string;
-  readonly label: string;
-  /** espeak-ng voice file name (set_voice matches file names: 'en' is British English, 'fr-fr' does not exist). */
-  readonly espeak: string;
-  readonly female: string;
-  readonly male: string;
-}
-
-/** Order matters: the first entry of a primary language is its default (en-US before en-GB). */
-const LANGUAGES: readonly LanguageEntry[] = [
-  { language: 'en-US', label: 'English US', espeak: 'en-us', female: 'Ava', male: 'Ethan' },
-  { language: 'en-GB', label: 'English UK', espeak: 'en', female: 'Olivia', male: 'Oliver' },
-  { language: 'es-ES', label: 'Spanish', espeak: 'es', female: 'Lucía', male: 'Mateo' },
-  { language: 'fr-FR', label: 'French', espeak: 'fr', female: 'Camille', male: 'Louis' },
-  { language: 'de-DE', label: 'German', espeak: 'de', female: 'Hanna', male: 'Lukas' },
-  { language: 'it-IT', label: 'Italian', espeak: 'it', female: 'Giulia', male: 'Marco' },
-  { language: 'pt-BR', label: 'Portuguese Brazil', espeak: 'pt-br', female: 'Beatriz', male: 'Gabriel' },
-  { language: 'hi-IN', label: 'Hindi', espeak: 'hi', female: 'Ananya', male: 'Arjun' },
-  { language: 'zh-CN', label: 'Mandarin', espeak: 'cmn', female: 'Mei', male: 'Wei' },
-  { language: 'ja-JP', label: 'Japanese', espeak: 'ja', female: 'Yui', male: 'Haruto' },
-  { language: 'ar', label: 'Arabic', espeak: 'ar', female: 'Layla', male: 'Omar' },
-];
-
-/** espeak variants: f3 / m3 are clearly apart in F0 for every language above. */
-const VARIANTS: Readonly<Record<Gender, string>> = { female: '+f3', male: '+m3' };
-
-function buildVoice(entry: LanguageEntry, gender: Gender): Voice {
-  const id = `${entry.espeak}${VARIANTS[gender]}`;
-  const key = `espeak-ng/${id}`;
+/** The catalogue's form of an engine's voice definition. */
+function buildVoice(engine: EnginePlugin, definition: EngineVoiceDefinition): Voice {
+  const key = `${engine.id}/${definition.key}`;
   return Object.freeze({
     uuid: uuidV5(VOICE_NAMESPACE, key),
     key,
-    name: `${entry[gender]} (${entry.label}, ${gender})`,
-    language: entry.language,
-    gender,
-    engine: 'espeak-ng',
-    spec: Object.freeze({ id, basePitch: BASE_PITCH, baseRate: BASE_RATE }),
+    name: definition.name,
+    language: definition.language,
+    gender: definition.gender,
+    engine: engine.id,
+    sampleRate: engine.sampleRate,
+    spec: definition.spec,
     createdAt: BUILT_IN_DATE,
   });
 }
 
 const VOICES: readonly Voice[] = Object.freeze(
-  LANGUAGES.flatMap((entry) => [buildVoice(entry, 'female'), buildVoice(entry, 'male')]),
+  BUILT_IN_ENGINES.flatMap((engine) => engine.voices.map((definition) => buildVoice(engine, definition))),
 );
 const BY_UUID = new Map(VOICES.map((voice) => [voice.uuid, voice]));
 
@@ -120,18 +97,13 @@ function primaryOf(tag: string): string {
  * The voice for a language tag: an exact tag match ('en-GB') first, then the default voice of its primary
  * language ('fr', 'fr-CA' → fr-FR). `gender` is a preference, honoured when the language has that voice.
  */
-export function voiceForLanguage(language: string, gender?: Gender): Voice | undefined {
+export function voiceForLanguage(language: string, gender?: Gender, engine?: string): Voice | undefined {
   const tag = language.trim().replace(/_/gu, '-').toLowerCase();
-  const exact = VOICES.filter((voice) => voice.language.toLowerCase() === tag);
+  const pool = engine === undefined ? VOICES : VOICES.filter((voice) => voice.engine === engine);
+  const exact = pool.filter((voice) => voice.language.toLowerCase() === tag);
   const primary = primaryOf(tag);
-  const candidates = exact.length > 0 ? exact : VOICES.filter((voice) => primaryOf(voice.language) === primary);
+  const candidates = exact.length > 0 ? exact : pool.filter((voice) => primaryOf(voice.language) === primary);
   return candidates.find((voice) => voice.gender === gender) ?? candidates[0];
-}
-
-/** Lower-case language tags the catalogue speaks, with their primary subtags ('en-us', 'en', …). */
-export function catalogueLanguages(): readonly string[] {
-  const tags = VOICES.flatMap((voice) => [voice.language.toLowerCase(), primaryOf(voice.language)]);
-  return [...new Set(tags)];
 }
 
 /** The catalogue as the protocol layer asks of it. */

@@ -63,5 +63,5 @@ it('voices lists every built-in voice with its uuid', async () => {
   const { stdout } = await run('voices');
   const lines = stdout.trim().split('\n');
   assert.equal(lines.length, listVoices().length);
-  for (const voice of listVoices()) assert.ok(lines.some((line) => line.startsWith(voice.uuid) && line.includes(voice.name)), voice.name);
+  for (const voice of listVoices()) assert.ok(lines.some((line) => line.startsWith(voice.uuid) && line.includes(voice.name) && line.includes(voice.engine)), voice.name);
 });

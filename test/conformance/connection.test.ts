@@ -9,6 +9,7 @@ import { engineIdle, startTestServer } from './server.js';
 import { clientFrame, rawUpgrade } from '../reliability/raw-socket.js';
 import { waitUntil } from '../reliability/wait.js';
 import { FAULTS, FAULTY_WORKER } from '../engines/workers/faults.js';
+import { espeakPlugin } from '../../src/engines/espeak/plugin.js';
 
 const voice = DEFAULT_VOICE.uuid;
 const KEY = 'vx_test_key_0123456789';
@@ -239,7 +240,7 @@ describe('engine failure', () => {
   const logLines: string[] = [];
   before(async () => {
     const logger = pino({ level: 'error' }, { write: (line: string) => void logLines.push(line) });
-    server = await startTestServer({ workers: 1, logger, engine: { workerEntry: FAULTY_WORKER } });
+    server = await startTestServer({ workers: 1, logger, engineOverrides: [espeakPlugin({ workerEntry: FAULTY_WORKER })] });
   });
   after(async () => {
     await server.close();

@@ -12,8 +12,8 @@ export async function startTestServer(options: VoxwireOptions = {}): Promise<Vox
 /** One server and one connected client shared by every test of a file; both are closed after the file. */
 /** No segment running or waiting in the server's engine. */
 export function engineIdle(server: Voxwire): boolean {
-  const stats = server.engine.stats?.();
-  return stats !== undefined && stats.busy === 0 && stats.queued === 0;
+  const stats = server.engines.stats();
+  return stats.busy === 0 && stats.queued === 0;
 }
 
 export function sharedServerAndClient(options: VoxwireOptions = {}): { readonly server: Voxwire; readonly client: TestClient } {

@@ -52,6 +52,8 @@ test('a voice has the documented shape, and the same uuid as the synthesis endpo
   assert.deepEqual(voice['supported_languages'], ['en-US']);
   assert.deepEqual(voice['component_status'], { text_to_speech: { status: 'ready' } });
   assert.deepEqual(voice['api_support'], { sync_tts: true, async_tts: false, streaming: true });
+  assert.equal(voice['engine'], DEFAULT_VOICE.engine);
+  assert.equal(voice['sample_rate'], DEFAULT_VOICE.sampleRate);
   for (const field of ['name', 'voice_type', 'source', 'created_at', 'updated_at']) assert.equal(typeof voice[field], 'string', field);
   assert.ok(!Number.isNaN(Date.parse(String(voice['created_at']))));
   const listed = (jsonOf(await send(voxwire.url, '/api/v2/voices?page=1&page_size=1000')) as unknown as Page).items.find((item) => item['uuid'] === DEFAULT_VOICE.uuid);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
 import { FAULTS, FAULTY_WORKER } from '../engines/workers/faults.js';
+import { espeakPlugin } from '../../src/engines/espeak/plugin.js';
 import { DEFAULT_VOICE, TestClient, joinAudio } from '../conformance/client.js';
 import { parseSpeechWav, startTestServer } from '../conformance/server.js';
 import { startChildServer } from './child-server.js';
@@ -17,7 +18,7 @@ const MEDIUM_TEXT = 'The committee met on Tuesday to discuss the budget for the 
 describe('a worker that hangs mid-request', () => {
   let server: Voxwire;
   before(async () => {
-    server = await startTestServer({ engine: { workerEntry: FAULTY_WORKER } });
+    server = await startTestServer({ engineOverrides: [espeakPlugin({ workerEntry: FAULTY_WORKER })] });
   });
   after(async () => {
     await server.close();
@@ -50,7 +51,7 @@ describe('a worker that hangs mid-request', () => {
       client.close();
     }
     await waitUntil(() => {
-      const stats = server.engine.stats?.();
+      const stats = server.engines.stats();
       return stats !== undefined && stats.idle === 2 && stats.busy === 0;
     }, 20_000, 'both workers ready again (the hung one replaced)');
     victim.close();

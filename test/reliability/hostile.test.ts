@@ -165,7 +165,7 @@ describe('churn', () => {
     await assertServes('warm-up');
     await waitUntil(() => server.server.sessions.size === 0 && engineIdle(server), 5000, 'a quiet server');
     const before = resourceCounts();
-    const workersBefore = server.engine.stats!();
+    const workersBefore = server.engines.stats();
     for (let cycle = 0; cycle < 1000; cycle += 1) {
       const client = await TestClient.connect(server.streamUrl);
       if (cycle % 5 === 0) client.send({ voice_uuid: voice, data: 'Cut short.', request_id: cycle });
@@ -182,7 +182,7 @@ describe('churn', () => {
       10_000,
       'handle counts to return to where they were',
     ).catch(() => assert.deepEqual(after, before, 'active resources by type, before and after'));
-    const workersAfter = server.engine.stats!();
+    const workersAfter = server.engines.stats();
     assert.equal(workersAfter.busy + workersAfter.idle, workersBefore.busy + workersBefore.idle, 'as many workers as before');
   });
 

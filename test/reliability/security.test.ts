@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
 import { FAULTS, FAULTY_WORKER } from '../engines/workers/faults.js';
+import { espeakPlugin } from '../../src/engines/espeak/plugin.js';
 import { SECURITY_HEADERS } from '../../src/server/http/responses.js';
 import { DEFAULT_VOICE, TestClient, type JsonFrame } from '../conformance/client.js';
 import { startTestServer } from '../conformance/server.js';
@@ -65,7 +66,7 @@ describe('keys in logs', () => {
 describe('error messages and headers', () => {
   let server: Voxwire;
   before(async () => {
-    server = await startTestServer({ apiKeys: [KEY], perKeyConnections: 2, engine: { workerEntry: FAULTY_WORKER } });
+    server = await startTestServer({ apiKeys: [KEY], perKeyConnections: 2, engineOverrides: [espeakPlugin({ workerEntry: FAULTY_WORKER })] });
   });
   after(async () => {
     await server.close();

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Engine } from '../../src/engines/engine.js';
 import { createEspeakEngine } from '../../src/engines/espeak/engine.js';
+import { registryOf } from '../../src/engines/registry.js';
 import { createPipeline, type SynthesisPipeline } from '../../src/synthesis/pipeline.js';
 import { planFromSsml } from '../../src/synthesis/ssml/index.js';
 import { DEFAULT_VOICE, voiceForLanguage } from '../../src/voices/catalogue.js';
@@ -28,8 +29,8 @@ let sampleRate: number;
 before(async () => {
   engine = createEspeakEngine({ workers: 2 });
   await engine.ready();
-  pipeline = createPipeline(engine, (language, gender) => voiceForLanguage(language, gender));
-  sampleRate = pipeline.sampleRate;
+  pipeline = createPipeline(registryOf([engine]), voiceForLanguage);
+  sampleRate = engine.capabilities.sampleRate;
 });
 after(() => engine.close());
 

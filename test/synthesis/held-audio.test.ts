@@ -67,7 +67,7 @@ interface Run {
 
 async function run(plan: SynthesisPlan): Promise<Run> {
   const engine = new ScriptedEngine();
-  const pipeline = createPipeline(engine);
+  const pipeline = createPipeline({ engine: () => engine });
   const chunks: PcmChunk[] = [];
   let yielded = 0;
   let maxHeld = 0;

@@ -20,7 +20,7 @@ let pipeline: SynthesisPipeline;
 before(async () => {
   engine = createEspeakEngine({ workers: 1 });
   await engine.ready();
-  pipeline = createPipeline(engine);
+  pipeline = createPipeline({ engine: () => engine });
 });
 after(() => engine.close());
 

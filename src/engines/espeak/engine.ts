@@ -3,13 +3,15 @@
  * never blocks the event loop and segments run in parallel up to the pool size.
  */
 import { availableParallelism } from 'node:os';
-import { catalogueLanguages } from '../../voices/catalogue.js';
 import type { Engine, EngineCapabilities, EngineChunk, EngineSegment } from '../engine.js';
 import { WorkerPool } from '../worker-pool.js';
 import { phonemeInput } from './ipa.js';
 import type { EspeakJob } from './job.js';
 import { ESPEAK_SAMPLE_RATE } from './native.js';
 import { espeakSettings } from './prosody.js';
+import { ESPEAK_VOICES } from './voices.js';
+
+export const ESPEAK_ENGINE_ID = 'espeak-ng';
 
 export interface EspeakEngineOptions {
   /** Worker threads (default: number of cores). */
@@ -32,9 +34,9 @@ const WORKER_ENTRY = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' 
 
 export function espeakCapabilities(): EngineCapabilities {
   return {
-    name: 'espeak-ng',
+    name: ESPEAK_ENGINE_ID,
     sampleRate: ESPEAK_SAMPLE_RATE,
-    languages: catalogueLanguages(),
+    languages: [...new Set(ESPEAK_VOICES.flatMap((voice) => [voice.language.toLowerCase(), voice.language.toLowerCase().split('-')[0]!]))],
     prosody: { rate: true, pitch: true, volume: true },
     phonemeInput: true,
     timestamps: { words: true, phonemes: true },

@@ -7,7 +7,7 @@ import type { JobContext, JobHandler } from '../worker-host.js';
 import { EspeakEventMapper, writtenWords } from './events.js';
 import type { EspeakJob } from './job.js';
 import { ESPEAK_SAMPLE_RATE, loadEspeak, type ESpeakNGWorker, type LoadedEspeak } from './native.js';
-import { applyGain } from './prosody.js';
+import { applyGain } from '../../audio/pcm.js';
 
 function synthesize(espeak: ESpeakNGWorker, job: EspeakJob, context: JobContext<EngineChunk>): void {
   // Every setting is applied on every job: the instance is shared by all requests this worker serves.

@@ -7,6 +7,7 @@
  * Volume is applied to the samples afterwards (espeak's own volume is not linear in amplitude).
  */
 import type { EngineVoiceSpec, Prosody } from '../engine.js';
+import { ESPEAK_BASE_PITCH, ESPEAK_BASE_RATE } from './voices.js';
 
 export const MIN_WORDS_PER_MINUTE = 80;
 export const MAX_WORDS_PER_MINUTE = 450;
@@ -22,18 +23,18 @@ export interface EspeakSettings {
 
 const clamp = (value: number, low: number, high: number): number => Math.min(high, Math.max(low, value));
 
-export function espeakSettings(voice: EngineVoiceSpec, prosody: Prosody): EspeakSettings {
-  return {
-    wordsPerMinute: Math.round(clamp(voice.baseRate * prosody.rate, MIN_WORDS_PER_MINUTE, MAX_WORDS_PER_MINUTE)),
-    pitch: Math.round(clamp(voice.basePitch + PITCH_UNITS_PER_SEMITONE * prosody.pitchSemitones, 0, 100)),
-    gain: Math.max(0, prosody.volume),
-  };
+/** A voice's setting in espeak units, or the unmodified voice's value when the spec does not set it. */
+function numberSetting(voice: EngineVoiceSpec, name: string, fallback: number): number {
+  const value = voice[name];
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
-/** Scales samples in place, clipping at full scale. */
-export function applyGain(samples: Int16Array, gain: number): void {
-  if (gain === 1) return;
-  for (let index = 0; index < samples.length; index++) {
-    samples[index] = clamp(Math.round(samples[index]! * gain), -32768, 32767);
-  }
+export function espeakSettings(voice: EngineVoiceSpec, prosody: Prosody): EspeakSettings {
+  const baseRate = numberSetting(voice, 'baseRate', ESPEAK_BASE_RATE);
+  const basePitch = numberSetting(voice, 'basePitch', ESPEAK_BASE_PITCH);
+  return {
+    wordsPerMinute: Math.round(clamp(baseRate * prosody.rate, MIN_WORDS_PER_MINUTE, MAX_WORDS_PER_MINUTE)),
+    pitch: Math.round(clamp(basePitch + PITCH_UNITS_PER_SEMITONE * prosody.pitchSemitones, 0, 100)),
+    gain: Math.max(0, prosody.volume),
+  };
 }

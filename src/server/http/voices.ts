@@ -18,6 +18,8 @@ export function voiceResource(voice: Voice): Record<string, unknown> {
     default_language: voice.language,
     supported_languages: [voice.language],
     source: voice.engine,
+    engine: voice.engine,
+    sample_rate: voice.sampleRate,
     component_status: { text_to_speech: { status: 'ready' } },
     api_support: { sync_tts: true, async_tts: false, streaming: true },
     created_at: voice.createdAt,
