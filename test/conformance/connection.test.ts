@@ -168,13 +168,11 @@ describe('connection life', () => {
       maxBuffered = Math.max(maxBuffered, session.bufferedBytes);
     }
     // Once the kernel's socket buffers are full, the server must stop producing rather than queue in memory:
-    // the engine goes idle while the request still waits for its reader.
-    await waitUntil(() => engineIdle(local), 20_000, 'the engine to stop for the slow reader');
+    // the worker waits for its consumer (it keeps its job, so it counts as busy) and burns no CPU meanwhile.
     const idleCpu = await cpuMsPerSecond(500);
     assert.ok(received > 0, 'the reader got audio');
     assert.ok(maxBuffered <= SOCKET_HIGH_WATER_BYTES + 256 * 1024, `server buffered ${maxBuffered} bytes for one slow socket`);
     assert.ok(session.pending > 0, 'the request is still waiting for its reader, not finished into memory');
-    assert.ok(engineIdle(local), 'no engine work started again');
     assert.ok(idleCpu < busyCpu / 4, `synthesis waits for the reader: ${idleCpu} ms of CPU a second, ${busyCpu} while synthesizing freely`);
     socket.destroy();
     await local.close();
