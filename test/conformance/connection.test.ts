@@ -135,46 +135,54 @@ describe('connection life', () => {
     }
     probe.close();
     const heartbeatMs = Math.max(1000, Math.ceil(20 * slowestPingMs));
+    // Closed whatever happens: a server left open would keep the test process from exiting.
     const local = await startTestServer({ heartbeatMs });
-    const healthy = await TestClient.connect(local.streamUrl);
-    const dead = await rawUpgrade(local.streamUrl);
-    const closed = new Promise<void>((resolve) => dead.once('close', () => resolve()));
-    await closed; // the raw peer never answers pings: the server must drop it
-    // Two more whole intervals: each sent the healthy client a ping it had to answer to stay.
-    await new Promise((resolve) => setTimeout(resolve, 2.5 * heartbeatMs));
-    assert.equal(healthy.closeCode, undefined, `a responsive client stays connected (heartbeat ${heartbeatMs} ms)`);
-    healthy.send({ voice_uuid: voice, data: 'Still connected.' });
-    assert.equal((await healthy.waitForTerminals(1))[0]!.type, 'audio_end');
-    healthy.close();
-    await local.close();
+    try {
+      const healthy = await TestClient.connect(local.streamUrl);
+      const dead = await rawUpgrade(local.streamUrl);
+      const closed = new Promise<void>((resolve) => dead.once('close', () => resolve()));
+      await closed; // the raw peer never answers pings: the server must drop it
+      // Two more whole intervals: each sent the healthy client a ping it had to answer to stay.
+      await new Promise((resolve) => setTimeout(resolve, 2.5 * heartbeatMs));
+      assert.equal(healthy.closeCode, undefined, `a responsive client stays connected (heartbeat ${heartbeatMs} ms)`);
+      healthy.send({ voice_uuid: voice, data: 'Still connected.' });
+      assert.equal((await healthy.waitForTerminals(1))[0]!.type, 'audio_end');
+      healthy.close();
+    } finally {
+      await local.close();
+    }
   });
 
   it('a slow reader (16 KiB every 100 ms) holds server-side buffering bounded while synthesis waits', async () => {
-    // Its own server, so that its engine's state belongs to this test alone.
+    // Its own server, so that its engine's state belongs to this test alone; closed whatever happens, since a
+    // server left open would keep the test process from exiting.
     const local = await startTestServer();
     const socket = await rawUpgrade(local.streamUrl);
-    socket.pause();
-    socket.write(clientFrame(Buffer.from(JSON.stringify({ voice_uuid: voice, data: LONG_TEXT, sample_rate: 48000, precision: 'PCM_32' }))));
-    const session = await waitForSession(local);
-    let maxBuffered = 0;
-    let received = 0;
-    for (let i = 0; i < 40; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const chunk = socket.read(16 * 1024) as Buffer | null;
-      received += chunk?.length ?? 0;
-      maxBuffered = Math.max(maxBuffered, session.bufferedBytes);
+    try {
+      socket.pause();
+      socket.write(clientFrame(Buffer.from(JSON.stringify({ voice_uuid: voice, data: LONG_TEXT, sample_rate: 48000, precision: 'PCM_32' }))));
+      const session = await waitForSession(local);
+      let maxBuffered = 0;
+      let received = 0;
+      for (let i = 0; i < 40; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const chunk = socket.read(16 * 1024) as Buffer | null;
+        received += chunk?.length ?? 0;
+        maxBuffered = Math.max(maxBuffered, session.bufferedBytes);
+      }
+      // Once the kernel's socket buffers are full, the server must stop producing rather than queue in memory:
+      // the engine goes idle while the request still waits for its reader, and stays idle. (The engine's own
+      // state rather than the process's CPU, which under a CPU hog was too noisy to tell waiting from working.)
+      await waitUntil(() => engineIdle(local), 20_000, 'the engine to stop for the slow reader');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.ok(received > 0, 'the reader got audio');
+      assert.ok(maxBuffered <= SOCKET_HIGH_WATER_BYTES + 256 * 1024, `server buffered ${maxBuffered} bytes for one slow socket`);
+      assert.ok(session.pending > 0, 'the request is still waiting for its reader, not finished into memory');
+      assert.ok(engineIdle(local), 'synthesis waits for the reader: no engine work started again');
+    } finally {
+      socket.destroy();
+      await local.close();
     }
-    // Once the kernel's socket buffers are full, the server must stop producing rather than queue in memory:
-    // the engine goes idle while the request still waits for its reader, and stays idle. (The engine's own
-    // state rather than the process's CPU, which under a CPU hog was too noisy to tell waiting from working.)
-    await waitUntil(() => engineIdle(local), 20_000, 'the engine to stop for the slow reader');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.ok(received > 0, 'the reader got audio');
-    assert.ok(maxBuffered <= SOCKET_HIGH_WATER_BYTES + 256 * 1024, `server buffered ${maxBuffered} bytes for one slow socket`);
-    assert.ok(session.pending > 0, 'the request is still waiting for its reader, not finished into memory');
-    assert.ok(engineIdle(local), 'synthesis waits for the reader: no engine work started again');
-    socket.destroy();
-    await local.close();
   });
 
   it('closing a socket mid-request stops all engine work for it', async () => {
