@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
 import { SOCKET_HIGH_WATER_BYTES } from '../../src/server/stream-session.js';
 import { DEFAULT_VOICE, TestClient } from './client.js';
-import { engineIdle, startTestServer } from './server.js';
+import { engineIdle, engineWaiting, startTestServer } from './server.js';
 import { clientFrame, rawUpgrade } from '../reliability/raw-socket.js';
 import { waitUntil } from '../reliability/wait.js';
 import { FAULTS, FAULTY_WORKER } from '../engines/workers/faults.js';
@@ -137,58 +137,66 @@ describe('connection life', () => {
     }
     probe.close();
     const heartbeatMs = Math.max(1000, Math.ceil(20 * slowestPingMs));
+    // Closed whatever happens: a server left open would keep the test process from exiting.
     const local = await startTestServer({ heartbeatMs });
-    const healthy = await TestClient.connect(local.streamUrl);
-    const dead = await rawUpgrade(local.streamUrl);
-    const closed = new Promise<void>((resolve) => dead.once('close', () => resolve()));
-    await closed; // the raw peer never answers pings: the server must drop it
-    // Two more whole intervals: each sent the healthy client a ping it had to answer to stay.
-    await new Promise((resolve) => setTimeout(resolve, 2.5 * heartbeatMs));
-    assert.equal(healthy.closeCode, undefined, `a responsive client stays connected (heartbeat ${heartbeatMs} ms)`);
-    healthy.send({ voice_uuid: voice, data: 'Still connected.' });
-    assert.equal((await healthy.waitForTerminals(1))[0]!.type, 'audio_end');
-    healthy.close();
-    await local.close();
+    try {
+      const healthy = await TestClient.connect(local.streamUrl);
+      const dead = await rawUpgrade(local.streamUrl);
+      const closed = new Promise<void>((resolve) => dead.once('close', () => resolve()));
+      await closed; // the raw peer never answers pings: the server must drop it
+      // Two more whole intervals: each sent the healthy client a ping it had to answer to stay.
+      await new Promise((resolve) => setTimeout(resolve, 2.5 * heartbeatMs));
+      assert.equal(healthy.closeCode, undefined, `a responsive client stays connected (heartbeat ${heartbeatMs} ms)`);
+      healthy.send({ voice_uuid: voice, data: 'Still connected.' });
+      assert.equal((await healthy.waitForTerminals(1))[0]!.type, 'audio_end');
+      healthy.close();
+    } finally {
+      await local.close();
+    }
   });
 
   it('a slow reader (16 KiB every 100 ms) holds server-side buffering bounded while synthesis waits', async () => {
-    // Its own server, so that its engine's state and the process's CPU belong to this test alone.
+    // Its own server, so that its engine's state belongs to this test alone; closed whatever happens, since a
+    // server left open would keep the test process from exiting.
     const local = await startTestServer();
-    const busyCpu = await cpuWhileSynthesizing(local, { voice_uuid: voice, data: LONG_TEXT, sample_rate: 48000, precision: 'PCM_32' });
     const socket = await rawUpgrade(local.streamUrl);
-    socket.pause();
-    socket.write(clientFrame(Buffer.from(JSON.stringify({ voice_uuid: voice, data: LONG_TEXT, sample_rate: 48000, precision: 'PCM_32' }))));
-    const session = await waitForSession(local);
-    let maxBuffered = 0;
-    let received = 0;
-    for (let i = 0; i < 40; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const chunk = socket.read(16 * 1024) as Buffer | null;
-      received += chunk?.length ?? 0;
-      maxBuffered = Math.max(maxBuffered, session.bufferedBytes);
+    try {
+      socket.pause();
+      socket.write(clientFrame(Buffer.from(JSON.stringify({ voice_uuid: voice, data: LONG_TEXT, sample_rate: 48000, precision: 'PCM_32' }))));
+      const session = await waitForSession(local);
+      let maxBuffered = 0;
+      let received = 0;
+      for (let i = 0; i < 40; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const chunk = socket.read(16 * 1024) as Buffer | null;
+        received += chunk?.length ?? 0;
+        maxBuffered = Math.max(maxBuffered, session.bufferedBytes);
+      }
+      // Once the kernel's socket buffers are full, the server must stop producing rather than queue in memory:
+      // the engine goes idle while the request still waits for its reader, and stays idle. (The engine's own
+      // state rather than the process's CPU, which under a CPU hog was too noisy to tell waiting from working.)
+      // A worker that waits for its consumer keeps its job (backpressure), so waiting means: nothing queued, and
+      // no output produced (none held beyond what was held half a second earlier) or no job at all.
+      await waitUntil(async () => engineWaiting(local), 20_000, 'the engine to stop for the slow reader');
+      assert.ok(received > 0, 'the reader got audio');
+      assert.ok(maxBuffered <= SOCKET_HIGH_WATER_BYTES + 256 * 1024, `server buffered ${maxBuffered} bytes for one slow socket`);
+      assert.ok(session.pending > 0, 'the request is still waiting for its reader, not finished into memory');
+      assert.ok(await engineWaiting(local), 'synthesis waits for the reader: no engine work started again');
+    } finally {
+      socket.destroy();
+      await local.close();
     }
-    // Once the kernel's socket buffers are full, the server must stop producing rather than queue in memory:
-    // the worker waits for its consumer (it keeps its job, so it counts as busy) and burns no CPU meanwhile.
-    const idleCpu = await cpuMsPerSecond(500);
-    assert.ok(received > 0, 'the reader got audio');
-    assert.ok(maxBuffered <= SOCKET_HIGH_WATER_BYTES + 256 * 1024, `server buffered ${maxBuffered} bytes for one slow socket`);
-    assert.ok(session.pending > 0, 'the request is still waiting for its reader, not finished into memory');
-    assert.ok(idleCpu < busyCpu / 4, `synthesis waits for the reader: ${idleCpu} ms of CPU a second, ${busyCpu} while synthesizing freely`);
-    socket.destroy();
-    await local.close();
   });
 
   it('closing a socket mid-request stops all engine work for it', async () => {
     const request = { voice_uuid: voice, data: LONG_TEXT, sample_rate: 8000, precision: 'MULAW' };
-    // The same request run to its end with a fast reader is the scale, here and now: it takes seconds of CPU.
+    // The same request run to its end with a fast reader is the scale, here and now: it takes seconds.
     const reference = await TestClient.connect(server.streamUrl);
-    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     reference.send(request);
     await reference.waitFor(() => reference.terminals.length > 0, 120_000);
     assert.equal(reference.terminals[0]!.type, 'audio_end');
     const fullMs = performance.now() - started;
-    const busyCpu = cpuRate(process.cpuUsage(cpuBefore), fullMs);
     reference.close();
 
     const client = await TestClient.connect(server.streamUrl);
@@ -199,9 +207,8 @@ describe('connection life', () => {
     await waitUntil(() => engineIdle(server), fullMs, 'the engine to stop after the client left');
     const stopMs = performance.now() - left;
     assert.ok(stopMs < fullMs / 4, `the engine stopped ${Math.round(stopMs)} ms after the client left; the whole request takes ${Math.round(fullMs)} ms`);
-    const idleCpu = await cpuMsPerSecond(1000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     assert.ok(engineIdle(server), 'no engine work started again');
-    assert.ok(idleCpu < busyCpu / 4, `the process still used ${idleCpu} ms of CPU a second after the client left, ${busyCpu} while synthesizing`);
   });
 
   it('shutdown lets running requests finish, refuses new sockets, then closes with 1001', async () => {
@@ -262,33 +269,6 @@ describe('engine failure', () => {
     client.close();
   });
 });
-
-/** CPU the whole process (engine workers included) used, in ms per second of wall time. */
-function cpuRate(used: NodeJS.CpuUsage, wallMs: number): number {
-  return Math.round(((used.user + used.system) / 1000 / wallMs) * 1000);
-}
-
-async function cpuMsPerSecond(windowMs: number): Promise<number> {
-  const before = process.cpuUsage();
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, windowMs));
-  return cpuRate(process.cpuUsage(before), performance.now() - started);
-}
-
-/**
- * The process's CPU rate while `request` runs with a client reading as fast as it can: the scale for "stopped"
- * on this machine under its current load. The request is cancelled and the engine idle again on return.
- */
-async function cpuWhileSynthesizing(server: Voxwire, request: Record<string, unknown>): Promise<number> {
-  const client = await TestClient.connect(server.streamUrl);
-  client.send(request);
-  await client.waitFor(() => client.frames.length > 0);
-  const busy = await cpuMsPerSecond(500);
-  assert.equal(client.terminals.length, 0, 'the reference request was still running while measured');
-  client.socket.terminate();
-  await waitUntil(() => engineIdle(server), 20_000, 'the reference request to stop');
-  return busy;
-}
 
 async function waitForSession(server: Voxwire): Promise<{ bufferedBytes: number; pending: number }> {
   for (let i = 0; i < 100; i += 1) {

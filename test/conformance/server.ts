@@ -16,6 +16,17 @@ export function engineIdle(server: Voxwire): boolean {
   return stats.busy === 0 && stats.queued === 0;
 }
 
+/**
+ * The engine produces nothing for half a second: no job, or jobs whose workers wait for their consumers
+ * (a waiting worker keeps its job, and its output held for the consumer stays where it was).
+ */
+export async function engineWaiting(server: Voxwire): Promise<boolean> {
+  const before = server.engines.stats();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const after = server.engines.stats();
+  return after.queued === 0 && (after.busy === 0 || (after.held === before.held && after.busy === before.busy));
+}
+
 export function sharedServerAndClient(options: VoxwireOptions = {}): { readonly server: Voxwire; readonly client: TestClient } {
   const fixture = {} as { server: Voxwire; client: TestClient };
   before(async () => {
