@@ -12,11 +12,31 @@ import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline, SynthesisRequ
 import type { SynthesisPlan } from './plan.js';
 
 /**
- * Longest run of rendering (resampling, encoding, silence) without giving the event loop a turn. Engine audio
- * arrives by message and yields by itself; silence, the frames a burst of engine audio releases at once, and
- * the end of a request do not, and 30 s of silence at 48 kHz MP3 would otherwise hold the loop for a second.
+ * Rendering (resampling, encoding, silence) done by all requests together per turn of the event loop. Engine
+ * audio arrives by message, but silence, the frames a burst of engine audio releases at once and the end of a
+ * request do not wait for anything: 30 s of silence at 48 kHz MP3 would hold the loop for a second. The budget
+ * is shared, not per request: 20 heavy streams each yielding after 10 ms would still hold it for 200 ms.
  */
-const SLICE_MS = 10;
+const TURN_BUDGET_MS = 10;
+
+/** When the current turn's rendering budget runs out, and who waits for the next turn. */
+let turnEndsAt = Number.NEGATIVE_INFINITY;
+let nextTurnWaiters: (() => void)[] = [];
+
+/** Resolves at once within the turn's budget; past it, after the event loop has polled for I/O again. */
+function renderingTurn(): Promise<void> | undefined {
+  if (performance.now() < turnEndsAt) return undefined;
+  return new Promise<void>((resolve) => {
+    nextTurnWaiters.push(resolve);
+    if (nextTurnWaiters.length > 1) return;
+    setImmediate(() => {
+      const waiters = nextTurnWaiters;
+      nextTurnWaiters = [];
+      turnEndsAt = performance.now() + TURN_BUDGET_MS;
+      for (const wake of waiters) wake();
+    });
+  });
+}
 
 export interface RenderedChunk {
   readonly audio: Uint8Array;
@@ -43,12 +63,11 @@ export async function* renderAudio(
   // Units wait here until the encoded audio holds their start: the resampler's filter and the MP3 encoder's
   // frames make the output lag the engine's audio, on which the pipeline placed them.
   const waiting = emptyAlignment();
-  let sliceStart = performance.now();
   try {
     for await (const chunk of pipeline.run({ ...request, prepared })) {
-      if (performance.now() - sliceStart > SLICE_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
+      const turn = renderingTurn();
+      if (turn !== undefined) {
+        await turn;
         if (request.signal.aborted) return;
       }
       const audio = stream.push(chunk.samples);
