@@ -15,12 +15,13 @@ export interface EspeakJob {
 
 /**
  * Segment texts that make a worker crash or hang, honoured only when VOXWIRE_TEST_FAULTS=1, so tests can
- * prove the pool's recovery on a real worker.
+ * prove the pool's recovery on a real worker. They start with a Unicode noncharacter, which no real text
+ * holds and which, unlike a control character, requests may carry.
  */
 /** With VOXWIRE_TEST_FAULTS=1, this value of VOXWIRE_TEST_FAULT_AT_START makes every worker hang while starting. */
 export const TEST_START_HANG = 'hang';
 
 export const TEST_FAULTS = {
-  crash: '\u0000voxwire-test-fault:crash',
-  hang: '\u0000voxwire-test-fault:hang',
+  crash: '\uFDD0voxwire-test-fault:crash',
+  hang: '\uFDD0voxwire-test-fault:hang',
 } as const;
