@@ -16,7 +16,7 @@ import { Prefetcher } from './prefetch.js';
 import type { ServerContext } from './context.js';
 import type { Principal } from '../keys/verifier.js';
 
-/** Requests that may wait on one socket (protocol.md: QueueFull, ours: 64). */
+/** Answers (requests and errors) that may wait on one socket (protocol.md: QueueFull, ours: 64). */
 export const MAX_QUEUED_REQUESTS = 64;
 /** Largest incoming frame (protocol.md: MessageTooLarge). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -108,7 +108,7 @@ export class StreamSession {
     // Every waiting answer counts, errors included: a flood of bad frames fills the queue as requests do, and
     // past it a frame costs only its JSON parse, not the parse of its SSML.
     if (this.queue.length >= MAX_QUEUED_REQUESTS) {
-      this.enqueue({ kind: 'error', error: new VoxwireError('QueueFull', `At most ${MAX_QUEUED_REQUESTS} requests may wait on one socket.`, { max_queued: MAX_QUEUED_REQUESTS }), requestId: request.requestId, request });
+      this.enqueue({ kind: 'error', error: new VoxwireError('QueueFull', `At most ${MAX_QUEUED_REQUESTS} answers, errors included, may wait on one socket.`, { max_queued: MAX_QUEUED_REQUESTS }), requestId: request.requestId, request });
       return;
     }
     try {

@@ -1,9 +1,10 @@
 /**
  * Issue 11, "Must show": every cost bomb (bombs.ts), sent over real sockets to a real `voxwire serve` child
  * process, is refused with the right catalogue error before any audio is made, or served within its budget;
- * meanwhile a second client's first audio (the median of five requests) stays under 3 × its unloaded median (measured in the same test)
- * + 20 ms, and `/health` answers within 100 ms. Over WebSocket and over HTTP /synthesize. Also: invalid
- * frames count against the socket's queue, so past it their SSML is not even parsed.
+ * meanwhile a second client's first audio (the median of five requests) stays under 3 × its unloaded median
+ * (measured in the same test) + 20 ms, and `/health` answers within 100 ms (the median of the probes; the
+ * worst within ten times that). Over WebSocket and over HTTP /synthesize. Also: invalid frames count against
+ * the socket's queue, so past it their SSML is not even parsed.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -240,39 +241,55 @@ async function attackHttp(bomb: Bomb): Promise<Attack> {
   };
 }
 
+interface Measurement {
+  /** Why the neighbours were harmed, or undefined when they were not. */
+  readonly harm: string | undefined;
+}
+
 /**
  * Runs an attack once unmeasured (so that code the server runs for the first time is compiled), measures
- * the victim and /health unloaded, then while the attack runs, then the victim unloaded again.
+ * the victim and /health unloaded, then while the attack runs, then the victim unloaded again. The attack's
+ * own answers are checked every time (Attack.stop).
+ */
+async function measure(victim: Victim, start: () => Promise<Attack>): Promise<Measurement> {
+  await (await start()).stop();
+  await victim.samples(1); // warm: the first request of a socket pays for things the rest do not
+  const before = await victim.samples(4);
+  const idleHealth = Math.max(...(await (async () => {
+    const probe = probeHealth();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return probe.stop();
+  })()));
+  const attack = await start();
+  const health = probeHealth();
+  const loaded = await victim.samples(5);
+  const healthTimes = await health.stop();
+  assert.ok((await attack.stop()) >= 1, 'the attacker was answered');
+  // The unloaded figure pools requests before and after the attack: the machine's own load drifts.
+  const unloaded = median([...before, ...(await victim.samples(4))]);
+  const bound = 3 * unloaded + 20;
+  const healthBound = Math.max(HEALTH_MS, 2 * idleHealth + 20);
+  const seen = `victim's first audio ${loaded.map((t) => t.toFixed(0)).join(', ')} ms under attack (bound ${bound.toFixed(0)} ms, unloaded median ${unloaded.toFixed(1)} ms); ` +
+    `/health median ${median(healthTimes).toFixed(0)} ms, worst ${Math.max(...healthTimes).toFixed(0)} ms of ${healthTimes.length} (bound ${healthBound.toFixed(0)} ms, idle worst ${idleHealth.toFixed(0)} ms)`;
+  // Medians: a scheduling hiccup of a shared, loaded machine is not the server's doing, while a server that
+  // parses, renders or queues a bomb in the victim's way delays most requests and most probes. The worst
+  // probe still catches a loop held for a second (the issue's bombs held it for 31 s).
+  const harmed = median(loaded) > bound || healthTimes.length === 0 || median(healthTimes) > healthBound || Math.max(...healthTimes) > 10 * healthBound;
+  return { harm: harmed ? seen : undefined };
+}
+
+/**
+ * The neighbours must be unharmed. A machine shared with other work has load spikes of a few hundred
+ * milliseconds that fall on one measurement now and then, so a harmed measurement is taken once more: a
+ * bomb that really delays its neighbours (the issue's delayed them by seconds) does so every time.
  */
 async function underAttack(start: () => Promise<Attack>): Promise<void> {
   const victim = await Victim.connect(server.streamUrl);
   try {
-    await (await start()).stop();
-    await victim.samples(2); // warm: the first request of a socket pays for things the rest do not
-    const before = await victim.samples(5);
-    const idleHealth = Math.max(...(await (async () => {
-      const probe = probeHealth();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      return probe.stop();
-    })()));
-    const attack = await start();
-    const health = probeHealth();
-    const loaded = await victim.samples(7);
-    const healthTimes = await health.stop();
-    const answered = await attack.stop();
-    // The unloaded figure pools requests before and after the attack: the machine's own load drifts.
-    const unloaded = median([...before, ...(await victim.samples(5))]);
-    const bound = 3 * unloaded + 20;
-    const healthBound = Math.max(HEALTH_MS, 2 * idleHealth + 20);
-    const seen = `victim's first audio ${loaded.map((t) => t.toFixed(0)).join(', ')} ms under attack (bound ${bound.toFixed(0)} ms, unloaded median ${unloaded.toFixed(1)} ms); ` +
-      `/health median ${median(healthTimes).toFixed(0)} ms, worst ${Math.max(...healthTimes).toFixed(0)} ms of ${healthTimes.length} (bound ${healthBound.toFixed(0)} ms, idle worst ${idleHealth.toFixed(0)} ms)`;
-    assert.ok(answered >= 1, 'the attacker was answered');
-    // Medians: a scheduling hiccup of a shared, loaded machine is not the server's doing, while a server that
-    // parses, renders or queues a bomb in the victim's way delays most requests and most probes. The worst
-    // probe still catches a loop held for a second (the issue's bombs held it for 31 s).
-    assert.ok(median(loaded) <= bound, seen);
-    assert.ok(healthTimes.length > 0 && median(healthTimes) <= healthBound, seen);
-    assert.ok(Math.max(...healthTimes) <= 10 * healthBound, seen);
+    const first = await measure(victim, start);
+    if (first.harm === undefined) return;
+    const second = await measure(victim, start);
+    assert.equal(second.harm, undefined, `twice: ${first.harm}; then ${second.harm}`);
   } finally {
     victim.close();
   }

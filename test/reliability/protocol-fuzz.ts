@@ -73,6 +73,50 @@ const brokenRequest: fc.Arbitrary<{ body: Record<string, unknown>; name: ErrorNa
   fc.tuple(fc.constantFrom('binary_response', 'no_audio_header'), fc.constantFrom<unknown>(1, 'true', [], {})).map(([field, value]) => ({ body: { [field]: value }, name: 'InvalidRequest' as const, field })),
 );
 
+/**
+ * Cost bombs with random sizes (issue 11), each past one budget by construction, so the expected error is
+ * known: pauses over 30 s, rates under half speed after nesting, spoken text over twice the written limit
+ * (6,000 on WebSocket), SSML over 64 KiB, written text over 3,000, control characters in `data`.
+ */
+const CONTROL = fc.integer({ min: 0, max: 0x9f }).filter((code) => code < 0x20 ? ![9, 10, 13].includes(code) : code >= 0x7f);
+const BREAKS = [['time="10s"', 10], ['time="5s"', 5], ['time="2500ms"', 2.5], ['strength="x-strong"', 1.2], ['strength="strong"', 0.75]] as const;
+const SLOW_RATES = [['x-slow', 0.5], ['slow', 0.75], ['70%', 0.7], ['-20%', 0.8], ['0.9', 0.9]] as const;
+const randomDigits = (min: number, max: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((digits) => digits.join(''));
+const marks = fc.nat({ max: 300 }).map((count) => '<mark name="m"/>'.repeat(count));
+const bombRequest: fc.Arbitrary<{ data: string; name: ErrorName; field?: string }> = fc.oneof(
+  fc.tuple(fc.constantFrom(...BREAKS), fc.nat({ max: 30 }), fc.constantFrom(' ', '', ' word ')).map(([[attr, seconds], extra, between]) => ({
+    data: `<speak>${`<break ${attr}/>${between}`.repeat(Math.floor(30 / seconds) + 1 + extra)}</speak>`, name: 'InvalidSSML' as const,
+  })),
+  fc.array(fc.constantFrom(...SLOW_RATES), { minLength: 2, maxLength: 12 }).filter((rates) => rates.reduce((product, [, rate]) => product * rate, 1) < 0.5 - 1e-9).map((rates) => ({
+    data: `<speak>${rates.map(([rate]) => `<prosody rate="${rate}">`).join('')}slow${'</prosody>'.repeat(rates.length)}</speak>`, name: 'InvalidSSML' as const,
+  })),
+  fc.tuple(fc.integer({ min: 6001, max: 20_000 }), marks, fc.boolean()).map(([length, before, phoneme]) => ({
+    data: `<speak>${before}${phoneme ? `<phoneme alphabet="ipa" ph="${'ə'.repeat(length)}">a</phoneme>` : `<sub alias="${'a'.repeat(length)}">a</sub>`}</speak>`, name: 'TextTooLong' as const,
+  })),
+  fc.tuple(fc.constantFrom('cardinal', 'digits', 'telephone', 'characters'), randomDigits(2001, 3000)).map(([as, digits]) => ({
+    data: `<speak><say-as interpret-as="${as}">${digits}</say-as></speak>`, name: 'TextTooLong' as const,
+  })),
+  fc.integer({ min: 150, max: 272 }).map((count) => ({ data: `<speak>${'<say-as interpret-as="date" format="ymd">2024-12-31</say-as> '.repeat(count)}</speak>`, name: 'TextTooLong' as const })),
+  fc.integer({ min: 64 * 1024 + 1, max: 200_000 }).map((bytes) => ({ data: `<speak>${'<mark name="m"/>'.repeat(Math.ceil(bytes / 16))}</speak>`, name: 'TextTooLong' as const })),
+  fc.tuple(fc.constantFrom('&amp;', '&#233;', '&#x1F600;', 'é'), fc.integer({ min: 3001, max: 5000 })).map(([unit, count]) => ({ data: `<speak>${unit.repeat(count)}</speak>`, name: 'TextTooLong' as const })),
+  fc.tuple(shortText, CONTROL, fc.boolean()).map(([text, code, ssml]) => {
+    const data = `${text.slice(0, 2)}${String.fromCharCode(code)}${text.slice(2)}`;
+    return { data: ssml ? `<speak>${escapeXml(data)}</speak>` : data, name: 'InvalidRequest' as const, field: 'data' };
+  }),
+);
+
+/** Valid SSML behind what the contract lets precede <speak>: a byte-order mark, whitespace, a declaration, comments, PIs. */
+const prologSsml = fc.tuple(
+  fc.array(fc.constantFrom('\uFEFF', ' ', '\n', '<?xml version="1.0" encoding="UTF-8"?>', '<!-- c -->', '<?style x?>'), { maxLength: 4 }),
+  shortText,
+).map(([parts, text]) => {
+  // A byte-order mark only at the very start, and the XML declaration only before anything but whitespace.
+  const bom = parts.includes('\uFEFF') ? '\uFEFF' : '';
+  const rest = parts.filter((part) => part !== '\uFEFF');
+  const declaration = rest.includes('<?xml version="1.0" encoding="UTF-8"?>') ? '<?xml version="1.0" encoding="UTF-8"?>' : '';
+  return `${bom}${declaration}${rest.filter((part) => !part.startsWith('<?xml')).join('')}<speak>${escapeXml(text)}</speak>`;
+});
+
 let nextId = 1;
 /** Explicit ids unique over the whole run, so a frame can only match its own request. */
 function freshId(): number {
@@ -101,6 +145,12 @@ export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
     return { kind: 'text', payload: JSON.stringify(value) ?? 'null', expect, label: 'random json' };
   }), weight: 2 },
   { arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).filter((text) => !isJsonText(text)).map((payload): Action => ({ kind: 'text', payload, expect: { kind: 'error', name: 'BadJSON', idKnown: false }, label: 'random text' })), weight: 2 },
+  { arbitrary: bombRequest.map(({ data, name, field }): Action => {
+    const request = { voice_uuid: VOICE, data, request_id: freshId() };
+    const expect: Expectation = field === undefined ? { kind: 'error', name, idKnown: true } : { kind: 'error', name, field, idKnown: true };
+    return { kind: 'text', payload: JSON.stringify(request), expect, label: `bomb ${name}` };
+  }), weight: 3 },
+  { arbitrary: fc.tuple(prologSsml, validOptions).map(([data, options]) => validAction({ voice_uuid: VOICE, data, ...options }, 'ssml after a prolog')), weight: 1 },
   { arbitrary: fc.uint8Array({ maxLength: 2048 }).map((payload): Action => ({ kind: 'binary', payload })), weight: 1 },
   { arbitrary: fc.constant<Action>({ kind: 'reconnect' }), weight: 1 },
 );

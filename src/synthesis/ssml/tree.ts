@@ -53,7 +53,7 @@ interface OpenElement {
 }
 
 /** A byte-order mark and whitespace before the document: the contract allows them, XML does not before `<?xml`. */
-const LEADING = /^\uFEFF?\s*/;
+const LEADING = /^\uFEFF?[ \t\n\r]*/;
 
 /**
  * Parses a whole document; returns its root element or throws InvalidSSML (TextTooLong when the source
