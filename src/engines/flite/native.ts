@@ -58,6 +58,14 @@ interface FliteModule {
   vwAudio?: (pointer: number, count: number, sampleRate: number) => number;
 }
 
+/**
+ * The wasm code trapped (or a hook threw) in the middle of flite: its memory may hold a half-built
+ * utterance and a stale error handler, so the instance must not serve another job.
+ */
+export class FliteInstanceLost extends Error {
+  override readonly name = 'FliteInstanceLost';
+}
+
 type CreateFlite = (options: { wasmBinary: Uint8Array }) => Promise<FliteModule>;
 
 /** The vendor folder sits at the package root: three levels above this file's source, four above dist/. */
@@ -92,7 +100,12 @@ export async function loadFlite(): Promise<FliteInstance> {
       const pointer = module._malloc(bytes);
       try {
         module.stringToUTF8(text, pointer, bytes);
-        const status = module._vw_synth(voice, pointer, settings.durationStretch, settings.f0Factor, settings.gain);
+        let status: number;
+        try {
+          status = module._vw_synth(voice, pointer, settings.durationStretch, settings.f0Factor, settings.gain);
+        } catch (error) {
+          throw new FliteInstanceLost(`flite stopped abnormally: ${error instanceof Error ? error.message : String(error)}`);
+        }
         if (status === -1) throw new Error(`flite has no voice number ${voice}`);
         if (status === -2) throw new Error('flite reported an error while synthesizing');
         if (expected === 0) hooks.timings(phones);

@@ -2,7 +2,7 @@
 import type { EngineChunk, PhonemeEvent, WordEvent } from '../engine.js';
 import { hostJobs, type JobContext } from '../worker-host.js';
 import type { FliteJob } from './job.js';
-import { loadFlite, type FliteInstance } from './native.js';
+import { FliteInstanceLost, loadFlite, type FliteInstance } from './native.js';
 import { timedEvents, type TimedEvents } from './phones.js';
 import { fliteSettings } from './prosody.js';
 import { spokenText, TokenLocator, utterances } from './text.js';
@@ -75,5 +75,13 @@ await hostJobs<FliteJob, EngineChunk>(async () => {
     const warm: FliteJob = { voice: voice.spec, text: 'ready', prosody: { rate: 1, pitchSemitones: 0, volume: 1 } };
     synthesize(flite, warm, { cancelled: () => false, emit: () => undefined });
   }
-  return (job, context) => synthesize(flite, job, context);
+  return (job, context) => {
+    try {
+      synthesize(flite, job, context);
+    } catch (error) {
+      // The pool fails this job when the worker exits and starts a fresh instance in its place.
+      if (error instanceof FliteInstanceLost) process.exit(70);
+      throw error;
+    }
+  };
 });
