@@ -1,5 +1,5 @@
 /** Worker-thread entry: one flite instance serving jobs from the pool. */
-import type { EngineChunk, PhonemeEvent, WordEvent } from '../engine.js';
+import { NEUTRAL_PROSODY, type EngineChunk, type PhonemeEvent, type WordEvent } from '../engine.js';
 import { hostJobs, type JobContext } from '../worker-host.js';
 import type { FliteJob } from './job.js';
 import { FliteInstanceLost, loadFlite, type FliteInstance } from './native.js';
@@ -72,7 +72,7 @@ await hostJobs<FliteJob, EngineChunk>(async () => {
   const flite = await loadFlite();
   // Warm-up: each voice's first utterance touches its model data for the first time; do it before jobs.
   for (const voice of FLITE_VOICES) {
-    const warm: FliteJob = { voice: voice.spec, text: 'ready', prosody: { rate: 1, pitchSemitones: 0, volume: 1 } };
+    const warm: FliteJob = { voice: voice.spec, text: 'ready', prosody: NEUTRAL_PROSODY };
     synthesize(flite, warm, { cancelled: () => false, emit: () => undefined });
   }
   return (job, context) => {
