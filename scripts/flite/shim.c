@@ -39,11 +39,11 @@ EM_JS(void, vw_timings, (int phones), {
   Module.vwTimings(phones);
 });
 
-/* One phone: its name ("pau" for silence), end time in seconds, 1-based word and token indexes (0 for a
-   pause), syllable stress and whether the phone opens its syllable. */
-EM_JS(void, vw_phone, (const char *name, float end, int word, int token, int stress, int syllable_start,
-                       const char *token_name), {
-  Module.vwPhone(UTF8ToString(name), end, word, token, stress, syllable_start, UTF8ToString(token_name));
+/* One phone: its name ("pau" for silence), end time in seconds, the 1-based index and name of its token
+   (0 and "" for a pause), its syllable's stress and whether the phone opens its syllable. */
+EM_JS(void, vw_phone, (const char *name, float end, int token, const char *token_name, int stress,
+                       int syllable_start), {
+  Module.vwPhone(UTF8ToString(name), end, token, UTF8ToString(token_name), stress, syllable_start);
 });
 
 /* Numbers the words and tokens (features live in the item contents, so every relation sees them). */
@@ -75,8 +75,8 @@ static void send_timings(const cst_utterance *cu)
         int stress = word ? ffeature_int(seg, "R:SylStructure.parent.stress") : 0;
         /* The first phone of a syllable has no previous sibling under it. */
         int syllable_start = word ? (item_prev(item_as(seg, "SylStructure")) == NULL) : 0;
-        vw_phone(item_feat_string(seg, "name"), item_feat_float(seg, "end"), word, token, stress,
-                 syllable_start, token_name);
+        vw_phone(item_feat_string(seg, "name"), item_feat_float(seg, "end"), token, token_name, stress,
+                 syllable_start);
     }
 }
 

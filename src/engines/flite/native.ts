@@ -54,7 +54,7 @@ interface FliteModule {
   /** Replaced when the memory grows: read it anew on every call. */
   HEAP16: Int16Array;
   vwTimings?: (count: number) => void;
-  vwPhone?: (name: string, end: number, word: number, token: number, stress: number, syllableStart: number, tokenName: string) => void;
+  vwPhone?: (name: string, end: number, token: number, tokenName: string, stress: number, syllableStart: number) => void;
   vwAudio?: (pointer: number, count: number, sampleRate: number) => number;
 }
 
@@ -88,7 +88,7 @@ export async function loadFlite(): Promise<FliteInstance> {
       const phones: RawPhone[] = [];
       let expected = 0;
       module.vwTimings = (count) => (expected = count);
-      module.vwPhone = (name, end, _word, token, stress, syllableStart, tokenName) => {
+      module.vwPhone = (name, end, token, tokenName, stress, syllableStart) => {
         phones.push({ name, end, token, tokenName, stressed: stress > 0, syllableStart: syllableStart !== 0 });
         if (phones.length === expected) hooks.timings(phones);
       };
