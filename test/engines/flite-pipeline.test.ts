@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { NEUTRAL_PROSODY, type Engine } from '../../src/engines/engine.js';
 import { createFliteEngine } from '../../src/engines/flite/engine.js';
 import { FLITE_VOICES } from '../../src/engines/flite/voices.js';
+import { registryOf } from '../../src/engines/registry.js';
 import { createPipeline } from '../../src/synthesis/pipeline.js';
 import { renderWhole } from '../../src/synthesis/render.js';
 import { rms } from './measure.js';
@@ -40,11 +41,11 @@ after(() => engine.close());
 
 for (const voice of FLITE_VOICES.slice(0, 2)) {
   test(`${voice.id} through the pipeline: 48 kHz audio, graph_chars equal the text, times ordered and inside the audio`, async () => {
-    const pipeline = createPipeline(engine);
-    assert.equal(pipeline.sampleRate, voice.sampleRate);
+    const pipeline = createPipeline(registryOf([engine]));
+    assert.equal(engine.capabilities.sampleRate, voice.sampleRate);
     const plan = { items: [{ kind: 'speech' as const, written: TEXT, spoken: TEXT, prosody: NEUTRAL_PROSODY }] };
     const format = { format: 'wav' as const, sampleRate: OUTPUT_RATE, precision: 'PCM_16' as const };
-    const pipelineVoice = { spec: voice.spec, language: voice.language, gender: voice.gender };
+    const pipelineVoice = { engine: engine.capabilities.name, spec: voice.spec, language: voice.language, gender: voice.gender };
     const rendered = await renderWhole(pipeline, { plan, voice: pipelineVoice }, format, new AbortController().signal);
     assert.ok(rendered);
     const bytes = Buffer.concat(rendered.chunks);

@@ -22,15 +22,16 @@ export interface FliteEngineOptions {
 
 const DEFAULT_HANG_TIMEOUT_MS = 10_000;
 export const FLITE_SAMPLE_RATE = 16000;
+export const FLITE_ENGINE_ID = 'flite';
 
 /** Under tsx the worker is the .ts source; compiled, it is the .js beside this file. */
 const WORKER_ENTRY = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 export function fliteCapabilities(): EngineCapabilities {
   return {
-    name: 'flite',
+    name: FLITE_ENGINE_ID,
     sampleRate: FLITE_SAMPLE_RATE,
-    languages: ['en', 'en-us'],
+    languages: ['en', 'en-us', 'en-gb'],
     prosody: { rate: true, pitch: true, volume: true },
     phonemeInput: false,
     timestamps: { words: true, phonemes: true },

@@ -6,7 +6,7 @@
  * linear gain (its `local_gain` scales a cepstral coefficient, and only for clustergen voices), so the shim
  * scales the samples.
  */
-import type { EngineVoiceSpec, Prosody } from '../engine.js';
+import { numberSetting, type EngineVoiceSpec, type Prosody } from '../engine.js';
 import type { FliteSettings } from './native.js';
 
 /** flite still sounds like speech from a quarter to four times its own speed. */
@@ -19,7 +19,7 @@ const clamp = (value: number, low: number, high: number): number => Math.min(hig
 
 /** `voice` is a flite spec: basePitch in semitones, baseRate a multiplier (see voices.ts). */
 export function fliteSettings(voice: EngineVoiceSpec, prosody: Prosody): FliteSettings {
-  const rate = clamp(voice.baseRate * prosody.rate, MIN_RATE, MAX_RATE);
-  const factor = 2 ** (clamp(voice.basePitch + prosody.pitchSemitones, -MAX_SEMITONES, MAX_SEMITONES) / 12);
+  const rate = clamp(numberSetting(voice, 'baseRate', 1) * prosody.rate, MIN_RATE, MAX_RATE);
+  const factor = 2 ** (clamp(numberSetting(voice, 'basePitch', 0) + prosody.pitchSemitones, -MAX_SEMITONES, MAX_SEMITONES) / 12);
   return { durationStretch: 1 / rate, f0Factor: factor, gain: Math.max(0, prosody.volume) };
 }

@@ -8,7 +8,7 @@ export interface FliteVoice {
   /** flite's own voice name; also the spec id the worker resolves. */
   readonly id: 'slt' | 'rms' | 'awb' | 'kal16';
   readonly name: string;
-  readonly language: 'en-US';
+  readonly language: 'en-US' | 'en-GB';
   readonly gender: 'female' | 'male';
   /** Rate of the PCM this voice produces (the shim checks it on every buffer). */
   readonly sampleRate: number;
@@ -29,7 +29,7 @@ const neutralSpec = (id: string): EngineVoiceSpec => Object.freeze({ id, basePit
 export const FLITE_VOICES: readonly FliteVoice[] = Object.freeze([
   { id: 'rms', name: 'rms (CMU, English US, male)', language: 'en-US', gender: 'male', sampleRate: 16000, shimIndex: 1, spec: neutralSpec('rms') },
   { id: 'slt', name: 'slt (CMU, English US, female)', language: 'en-US', gender: 'female', sampleRate: 16000, shimIndex: 0, spec: neutralSpec('slt') },
-  { id: 'awb', name: 'awb (CMU, Scottish English, male)', language: 'en-US', gender: 'male', sampleRate: 16000, shimIndex: 2, spec: neutralSpec('awb') },
+  { id: 'awb', name: 'awb (CMU, Scottish English, male)', language: 'en-GB', gender: 'male', sampleRate: 16000, shimIndex: 2, spec: neutralSpec('awb') },
   { id: 'kal16', name: 'kal (CMU diphone, English US, male)', language: 'en-US', gender: 'male', sampleRate: 16000, shimIndex: 3, spec: neutralSpec('kal16') },
 ] satisfies FliteVoice[]);
 
