@@ -20,7 +20,8 @@ import type { Engine, EngineVoiceSpec } from '../../src/engines/engine.js';
 import { createEspeakEngine } from '../../src/engines/espeak/engine.js';
 import { ESPEAK_SAMPLE_RATE } from '../../src/engines/espeak/native.js';
 import { createFliteEngine, FLITE_SAMPLE_RATE } from '../../src/engines/flite/engine.js';
-import { FLITE_VOICES, fliteVoice } from '../../src/engines/flite/voices.js';
+import { fliteVoice } from '../../src/engines/flite/voices.js';
+import { findVoice, voiceForLanguage } from '../../src/voices/catalogue.js';
 import { render } from './measure.js';
 
 const RECOGNIZER_RATE = 16000;
@@ -45,6 +46,9 @@ interface Candidate {
   readonly voice: EngineVoiceSpec;
   readonly sampleRate: number;
   readonly flite: boolean;
+  readonly language: 'en-US' | 'en-GB';
+  /** The catalogue voice this candidate is, when it is one (en-us+klatt is a setting, not a voice). */
+  readonly catalogueKey?: string;
 }
 
 let espeak: Engine;
@@ -70,14 +74,19 @@ const CANDIDATES: readonly Candidate[] = [
     voice: fliteVoice(id)!.spec,
     sampleRate: FLITE_SAMPLE_RATE,
     flite: true,
+    language: fliteVoice(id)!.language,
+    catalogueKey: `flite/${id}`,
   })),
-  // Plain en-us, and en-us+klatt, espeak-ng's clearest setting for this recognizer (../shared/docs/engines.md).
-  ...['en-us', 'en-us+klatt'].map((id) => ({
+  // The catalogue's espeak-ng English voices, and en-us+klatt, espeak-ng's clearest setting for this
+  // recognizer (../shared/docs/engines.md).
+  ...([['en-us+f3', 'en-US'], ['en+m3', 'en-GB'], ['en-us+klatt', 'en-US']] as const).map(([id, language]) => ({
     label: `espeak-ng ${id}`,
     engine: () => espeak,
     voice: { id, ...ESPEAK_SETTINGS },
     sampleRate: ESPEAK_SAMPLE_RATE,
     flite: false,
+    language,
+    ...(id.endsWith('+klatt') ? {} : { catalogueKey: `espeak-ng/${id}` }),
   })),
 ];
 
@@ -132,7 +141,7 @@ async function recognize(file: string): Promise<string> {
   return stdout;
 }
 
-test('flite voices are far more intelligible to pocketsphinx than espeak-ng', async () => {
+test('flite voices are far more intelligible to pocketsphinx than espeak-ng, and each English default is the clearest', async () => {
   const reference = SENTENCES.flatMap(words);
   const wer = new Map<string, number>();
   // Two at a time: one recognizer per core.
@@ -153,9 +162,16 @@ test('flite voices are far more intelligible to pocketsphinx than espeak-ng', as
   const espeakBest = Math.min(...CANDIDATES.filter((candidate) => !candidate.flite).map((candidate) => wer.get(candidate.label)!));
   // "Well below": every flite voice makes at most three quarters of espeak-ng's best error rate.
   for (const rate of fliteRates) assert.ok(rate < 0.75 * espeakBest, `flite ${rate} vs espeak-ng ${espeakBest}`);
-  // The voice listed first (the one a registry makes the default English voice) is the clearest flite voice.
-  const first = wer.get(`flite ${FLITE_VOICES[0]!.id}`)!;
-  assert.equal(first, Math.min(...fliteRates), `${FLITE_VOICES[0]!.id} ${first} vs ${fliteRates.join(', ')}`);
+  // The default voice of each English language (the first the catalogue lists, which LiveKit's default id
+  // also resolves to for en-US) is the clearest of that language's voices measured here.
+  for (const language of ['en-US', 'en-GB'] as const) {
+    const defaultKey = voiceForLanguage(language)!.key;
+    const rates = CANDIDATES.filter((candidate) => candidate.language === language).map((candidate) => [candidate, wer.get(candidate.label)!] as const);
+    const measured = rates.find(([candidate]) => candidate.catalogueKey === defaultKey);
+    assert.ok(measured, `the ${language} default ${defaultKey} was measured`);
+    assert.equal(measured[1], Math.min(...rates.map(([, rate]) => rate)), `${language} default ${defaultKey} ${measured[1]} vs ${rates.map(([c, r]) => `${c.label} ${r}`).join(', ')}`);
+  }
+  assert.equal(findVoice('55592656')?.key, voiceForLanguage('en-US')!.key, "LiveKit's default voice id speaks with the en-US default");
 });
 
 test('edit distance counts substitutions, insertions and deletions', () => {
