@@ -44,6 +44,12 @@ export interface EngineVoiceSpec {
   readonly [setting: string]: string | number | boolean;
 }
 
+/** A numeric setting of a spec, or `fallback` when the spec does not set it (or sets something else). */
+export function numberSetting(spec: EngineVoiceSpec, name: string, fallback: number): number {
+  const value = spec[name];
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
 /** A voice an engine ships, as the engine describes it; the voice catalogue gives it a stable uuid. */
 export interface EngineVoiceDefinition {
   /** Unique within the engine and never changed: the voice's uuid is derived from the engine id and this key. */

@@ -1,16 +1,17 @@
 /**
- * SSML measured on real audio: each plan runs through the synthesis pipeline and the embedded espeak-ng
- * engine, and the tests decode what a listener would notice (silence, duration, F0, loudness, phonemes).
+ * SSML measured on real audio: each plan runs through the synthesis pipeline and each built-in engine (its
+ * default English voice), and the tests decode what a listener would notice (silence, duration, F0, loudness, phonemes).
  * Every rendering is also checked against the timestamp invariants of the wire contract.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Engine } from '../../src/engines/engine.js';
-import { createEspeakEngine } from '../../src/engines/espeak/engine.js';
+import { VoxwireError } from '../../src/protocol/errors.js';
 import { registryOf } from '../../src/engines/registry.js';
 import { createPipeline, type SynthesisPipeline } from '../../src/synthesis/pipeline.js';
 import { planFromSsml } from '../../src/synthesis/ssml/index.js';
-import { DEFAULT_VOICE, voiceForLanguage } from '../../src/voices/catalogue.js';
+import { voiceForLanguage, type Voice } from '../../src/voices/catalogue.js';
+import { ENGINES_UNDER_TEST, startEngineFor } from '../support/engines.js';
 import { medianF0, rms } from '../engines/measure.js';
 import { writtenOf } from './helpers.js';
 
@@ -25,14 +26,7 @@ interface Rendering {
 let engine: Engine;
 let pipeline: SynthesisPipeline;
 let sampleRate: number;
-
-before(async () => {
-  engine = createEspeakEngine({ workers: 2 });
-  await engine.ready();
-  pipeline = createPipeline(registryOf([engine]), voiceForLanguage);
-  sampleRate = engine.capabilities.sampleRate;
-});
-after(() => engine.close());
+let voice: Voice;
 
 function assertTimes(times: readonly [number, number][], seconds: number, what: string): void {
   let previous = 0;
@@ -52,7 +46,7 @@ async function render(ssml: string): Promise<Rendering> {
   const graphTimes: [number, number][] = [];
   const phonemes: string[] = [];
   const phonTimes: [number, number][] = [];
-  for await (const chunk of pipeline.run({ plan, voice: DEFAULT_VOICE, signal: new AbortController().signal })) {
+  for await (const chunk of pipeline.run({ plan, voice, signal: new AbortController().signal })) {
     parts.push(chunk.samples);
     graph.push(...chunk.alignment.graph_chars);
     graphTimes.push(...chunk.alignment.graph_times);
@@ -92,7 +86,24 @@ function soundingSeconds(samples: Int16Array): number {
 
 const SENTENCE = 'The quick brown fox jumps over the lazy dog';
 
-describe('SSML on real audio', () => {
+/** A plan the engine cannot serve is refused before any audio is made, naming the engine. */
+function assertRefused(ssml: string): void {
+  assert.throws(() => pipeline.prepare(planFromSsml(ssml), voice), (error: unknown) => {
+    assert.ok(error instanceof VoxwireError, String(error));
+    assert.equal(error.errorName, 'InvalidSSML');
+    assert.equal(error.params['engine'], engine.capabilities.name);
+    return true;
+  });
+}
+
+for (const under of ENGINES_UNDER_TEST) describe(`SSML on real audio (${under.plugin.id})`, () => {
+  before(async () => {
+    voice = under.voice;
+    engine = await startEngineFor(voice, 2);
+    pipeline = createPipeline(registryOf([engine]), voiceForLanguage);
+    sampleRate = engine.capabilities.sampleRate;
+  });
+  after(() => engine.close());
   it('<break time="700ms"/> adds 700 ± 15 ms of silence', async () => {
     const withBreak = await render('<speak>Hello there <break time="700ms"/> my friend</speak>');
     const without = await render('<speak>Hello there <break time="0ms"/> my friend</speak>');
@@ -149,8 +160,9 @@ describe('SSML on real audio', () => {
     assert.deepEqual(spelled.graph, ['c', 'a', 't']);
     const starts = spelled.graphTimes.map(([start]) => start);
     assert.ok(starts[0]! < starts[1]! && starts[1]! < starts[2]!, `distinct spans ${JSON.stringify(spelled.graphTimes)}`);
-    const phonemes = spelled.phonemes.map((p) => p.replace(/[ˈˌ]/g, ''));
-    assert.deepEqual(phonemes, ['s', 'iː', 'eɪ', 't', 'iː'], 'see, ay, tee');
+    const phonemes = spelled.phonemes.map((p) => p.replace(/[ˈˌ]/g, '')).filter((p) => p !== '');
+    assert.ok(phonemes.includes('s') && phonemes.includes('t') && phonemes.some((p) => p.startsWith('i')), `see, ay, tee: ${phonemes.join(' ')}`);
+    if (engine.capabilities.name === 'espeak-ng') assert.deepEqual(phonemes, ['s', 'iː', 'eɪ', 't', 'iː'], 'see, ay, tee');
     assert.notDeepEqual(spelled.phonemes, word.phonemes);
   });
 
@@ -169,7 +181,11 @@ describe('SSML on real audio', () => {
     assert.deepEqual(sub.phonemes, alias.phonemes);
   });
 
-  it('<lang> switches to a voice of that language (audible in the phonemes)', async () => {
+  it('<lang> switches to a voice of that language (audible in the phonemes), or is refused by an engine without it', async () => {
+    if (!engine.capabilities.languages.includes('de')) {
+      assertRefused('<speak><lang xml:lang="de-DE">hallo</lang></speak>');
+      return;
+    }
     const german = await render('<speak><lang xml:lang="de-DE">hallo</lang></speak>');
     const english = await render('<speak>hallo</speak>');
     assert.ok(german.phonemes.includes('oː') && !german.phonemes.includes('oʊ'), german.phonemes.join(' '));
@@ -178,7 +194,11 @@ describe('SSML on real audio', () => {
     assert.deepEqual(voice.phonemes, german.phonemes);
   });
 
-  it('<phoneme> speaks the given IPA (visible in phon_chars)', async () => {
+  it('<phoneme> speaks the given IPA (visible in phon_chars), or is refused by an engine without phoneme input', async () => {
+    if (!engine.capabilities.phonemeInput) {
+      assertRefused('<speak><phoneme alphabet="ipa" ph="təˈmɑːtoʊ">tomato</phoneme></speak>');
+      return;
+    }
     const given = await render('<speak><phoneme alphabet="ipa" ph="təˈmɑːtoʊ">tomato</phoneme></speak>');
     const read = await render('<speak>tomato</speak>');
     assert.equal(given.graph.join(''), 'tomato');

@@ -6,7 +6,7 @@
  * 15–17 semitones over the 100 units, so one semitone ≈ 6 units; the range reachable is about ±8 semitones.
  * Volume is applied to the samples afterwards (espeak's own volume is not linear in amplitude).
  */
-import type { EngineVoiceSpec, Prosody } from '../engine.js';
+import { numberSetting, type EngineVoiceSpec, type Prosody } from '../engine.js';
 import { ESPEAK_BASE_PITCH, ESPEAK_BASE_RATE } from './voices.js';
 
 export const MIN_WORDS_PER_MINUTE = 80;
@@ -22,12 +22,6 @@ export interface EspeakSettings {
 }
 
 const clamp = (value: number, low: number, high: number): number => Math.min(high, Math.max(low, value));
-
-/** A voice's setting in espeak units, or the unmodified voice's value when the spec does not set it. */
-function numberSetting(voice: EngineVoiceSpec, name: string, fallback: number): number {
-  const value = voice[name];
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
-}
 
 export function espeakSettings(voice: EngineVoiceSpec, prosody: Prosody): EspeakSettings {
   const baseRate = numberSetting(voice, 'baseRate', ESPEAK_BASE_RATE);
