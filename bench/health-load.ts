@@ -11,7 +11,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { DEFAULT_VOICE } from '../src/voices/catalogue.js';
+import { voiceForLanguage } from '../src/voices/catalogue.js';
+
+/** espeak-ng's en-US voice, as in the main benchmark, so before/after runs of older trees compare. */
+const DEFAULT_VOICE = voiceForLanguage('en-US', 'female', 'espeak-ng')!;
 import { summarize } from './stats.js';
 
 const { values: args } = parseArgs({

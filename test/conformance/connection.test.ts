@@ -10,6 +10,7 @@ import { clientFrame, rawUpgrade } from '../reliability/raw-socket.js';
 import { waitUntil } from '../reliability/wait.js';
 import { FAULTS, FAULTY_WORKER } from '../engines/workers/faults.js';
 import { espeakPlugin } from '../../src/engines/espeak/plugin.js';
+import { ESPEAK_VOICE } from '../support/engines.js';
 
 const voice = DEFAULT_VOICE.uuid;
 const KEY = 'vx_test_key_0123456789';
@@ -253,8 +254,9 @@ describe('engine failure', () => {
 
   it('SynthesisFailure (500) when the engine worker crashes; the socket and the server go on', async () => {
     const client = await TestClient.connect(server.streamUrl);
-    client.send({ voice_uuid: voice, data: FAULTS.crash, request_id: 1 });
-    client.send({ voice_uuid: voice, data: 'After the crash.', request_id: 2 });
+    // The crash is planted in espeak-ng's worker, so both requests go to an espeak-ng voice.
+    client.send({ voice_uuid: ESPEAK_VOICE.uuid, data: FAULTS.crash, request_id: 1 });
+    client.send({ voice_uuid: ESPEAK_VOICE.uuid, data: 'After the crash.', request_id: 2 });
     const [failed, next] = await client.waitForTerminals(2);
     assert.equal(failed!['error_name'], 'SynthesisFailure');
     assert.equal(failed!['status_code'], 500);

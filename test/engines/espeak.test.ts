@@ -3,11 +3,12 @@ import { after, before, describe, test } from 'node:test';
 import { EngineFailure, NEUTRAL_PROSODY, type Engine, type EngineChunk } from '../../src/engines/engine.js';
 import { createEspeakEngine } from '../../src/engines/espeak/engine.js';
 import { FAULTS, FAULTY_WORKER } from './workers/faults.js';
-import { DEFAULT_VOICE, voiceForLanguage } from '../../src/voices/catalogue.js';
+import { voiceForLanguage } from '../../src/voices/catalogue.js';
+import { ESPEAK_VOICE } from '../support/engines.js';
 import { medianF0, render, rms } from './measure.js';
 
 const RATE = 22050;
-const VOICE = DEFAULT_VOICE.spec;
+const VOICE = ESPEAK_VOICE.spec;
 const SENTENCE = 'Hello, how can I help you today?';
 const LONG_TEXT = Array.from({ length: 8 }, () => 'The quick brown fox jumps over the lazy dog.').join(' ');
 

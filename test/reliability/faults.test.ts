@@ -7,12 +7,14 @@ import { after, before, describe, it } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
 import { FAULTS, FAULTY_WORKER } from '../engines/workers/faults.js';
 import { espeakPlugin } from '../../src/engines/espeak/plugin.js';
-import { DEFAULT_VOICE, TestClient, joinAudio } from '../conformance/client.js';
+import { ESPEAK_VOICE } from '../support/engines.js';
+import { TestClient, joinAudio } from '../conformance/client.js';
 import { parseSpeechWav, startTestServer } from '../conformance/server.js';
 import { startChildServer } from './child-server.js';
 import { waitUntil } from './wait.js';
 
-const voice = DEFAULT_VOICE.uuid;
+// The faults are planted in espeak-ng's worker, so the requests go to an espeak-ng voice.
+const voice = ESPEAK_VOICE.uuid;
 const MEDIUM_TEXT = 'The committee met on Tuesday to discuss the budget for the coming year. After a long debate it agreed on most points, and the chair thanked everyone for their patience. ';
 
 describe('a worker that hangs mid-request', () => {

@@ -11,15 +11,17 @@ import { after, before, describe, it } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
 import { FAULTS, FAULTY_WORKER } from '../engines/workers/faults.js';
 import { espeakPlugin } from '../../src/engines/espeak/plugin.js';
+import { ESPEAK_VOICE } from '../support/engines.js';
 import { SECURITY_HEADERS } from '../../src/server/http/responses.js';
-import { DEFAULT_VOICE, TestClient, type JsonFrame } from '../conformance/client.js';
+import { TestClient, type JsonFrame } from '../conformance/client.js';
 import { startTestServer } from '../conformance/server.js';
 import { send, type RawResponse } from '../http/http-client.js';
 import { startChildServer } from './child-server.js';
 import { checkErrorFrame } from './protocol-fuzz.js';
 import { waitUntil } from './wait.js';
 
-const voice = DEFAULT_VOICE.uuid;
+// The faults are planted in espeak-ng's worker, so the requests go to an espeak-ng voice.
+const voice = ESPEAK_VOICE.uuid;
 const KEY = 'vx-secret-key-4f9a1c7e2b5d8036';
 const WRONG_KEY = 'vx-wrong-guess-0d1e2f3a4b5c6d7e';
 const LEAK = /\n\s+at |\.ts:\d|\.js:\d|\/work\/|node_modules|file:\/\/|\/src\//;

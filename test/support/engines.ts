@@ -27,3 +27,10 @@ export async function startEngineFor(voice: Voice, workers = 1): Promise<Engine>
   await engine.ready();
   return engine;
 }
+
+/** The default en-US espeak-ng voice, for tests of what only espeak-ng does (its worker, its state, IPA input). */
+export const ESPEAK_VOICE: Voice = (() => {
+  const voice = listVoices().find((candidate) => candidate.engine === 'espeak-ng' && candidate.language === 'en-US');
+  if (voice === undefined) throw new Error('no en-US espeak-ng voice');
+  return voice;
+})();
