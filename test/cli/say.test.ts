@@ -10,6 +10,7 @@ import { decodeMp3 } from '../audio/mpeg.js';
 import type { Timestamps } from '../conformance/client.js';
 import { assertTimestampInvariants, parseSpeechWav, rms } from '../conformance/server.js';
 import { childSandbox } from '../support/child-env.js';
+import { ENGINES_UNDER_TEST } from '../support/engines.js';
 
 const execFileAsync = promisify(execFile);
 const sandbox = childSandbox();
@@ -44,6 +45,18 @@ it('say reads standard input, picks a voice by language, and writes MP3 by exten
   const decoded = await decodeMp3(readFileSync(out));
   assert.equal(decoded.errors, 0);
   assert.ok(rms(decoded.samples) > 0.02);
+});
+
+it('say speaks with a voice of every engine, picked by uuid or by name', async () => {
+  const picks = [...ENGINES_UNDER_TEST.map(({ voice }) => [voice.uuid, voice] as const), ['slt', listVoices().find((voice) => voice.key === 'flite/slt')!] as const];
+  for (const [pick, voice] of picks) {
+    const out = path.join(folder, `pick-${voice.key.replace(/\W+/g, '-')}.wav`);
+    const { stderr } = await run('say', 'Every engine speaks from the command line.', '-o', out, '--voice', pick, '--sample-rate', '22050');
+    assert.ok(stderr.includes(`voice ${voice.name}`), `${pick}: ${stderr}`);
+    const { wav, seconds } = parseSpeechWav(readFileSync(out));
+    assert.equal(wav.sampleRate, 22050);
+    assert.ok(seconds > 1, `${pick}: ${seconds} s`);
+  }
 });
 
 it('say refuses an unknown voice and bad SSML with exit code 2 and a clear message', async () => {
