@@ -22,7 +22,7 @@ export const AAC_START_DELAY_SAMPLES = AAC_FRAME_SAMPLES;
  * normally ends when the last of them arrives (a few milliseconds); the bound only keeps a stream moving if
  * the encoder ever holds more than its one frame of delay.
  */
-const FRAME_WAIT_MS = 250;
+const FRAME_WAIT_MS = 1000;
 
 /** Mono speech: below 48 kbit/s FFmpeg's encoder narrows the band audibly; 8 kHz cannot use more than 32. */
 export function aacBitrate(sampleRate: number): number {

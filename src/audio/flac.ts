@@ -1,5 +1,6 @@
 /**
- * Streaming FLAC from libFLAC (libflacjs's wasm build), 16-bit mono at any rate. libFLAC hands each metadata
+ * Streaming FLAC from libFLAC (libflacjs's asm.js build: its wasm build's loader calls fetch() on a file path
+ * under Node 20 and fails), 16-bit mono at any rate. libFLAC hands each metadata
  * block and each frame to the write callback whole, so every encode() returns whole frames only.
  *
  * The stream cannot be rewound, so STREAMINFO keeps "unknown" for the total sample count and the MD5
@@ -16,7 +17,7 @@ const BITS_PER_SAMPLE = 16;
 
 let library: Promise<Flac> | undefined;
 
-/** The wasm build is loaded once per process and shared by every encoder. */
+/** The library is loaded once per process and shared by every encoder. */
 function loadFlac(): Promise<Flac> {
   library ??= new Promise<Flac>((resolve) => {
     const flac = (createRequire(import.meta.url)('libflacjs') as (variant: string) => Flac)('release');
