@@ -8,7 +8,7 @@
  */
 import { registerAacEncoder } from '@mediabunny/aac-encoder';
 import { AdtsOutputFormat, AudioSample, AudioSampleSource, NullTarget, Output } from 'mediabunny';
-import { concatBytes, EMPTY_BYTES, type StreamAudioEncoder } from './stream-encoder.js';
+import { concatBytes, EMPTY_BYTES, SerialQueue, type StreamAudioEncoder } from './stream-encoder.js';
 
 /** Sample rates ADTS can signal (its sampling_frequency_index table, ISO 14496-3 1.6.3.4). */
 export const AAC_SAMPLE_RATES: readonly number[] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
@@ -58,7 +58,7 @@ export class AacStreamEncoder implements StreamAudioEncoder {
   private readonly source: AudioSampleSource;
   private samples = 0;
   private closed = false;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(readonly sampleRate: number) {
     const format = new AdtsOutputFormat({
@@ -85,7 +85,7 @@ export class AacStreamEncoder implements StreamAudioEncoder {
     for (let i = 0; i < samples.length; i++) data[i] = (samples[i] as number) / 32768;
     const timestamp = this.samples / this.sampleRate;
     this.samples += samples.length;
-    return this.serialized(async () => {
+    return this.queue.run(async () => {
       const sample = new AudioSample({ data, format: 'f32', numberOfChannels: 1, sampleRate: this.sampleRate, timestamp });
       try {
         await this.source.add(sample);
@@ -119,7 +119,12 @@ export class AacStreamEncoder implements StreamAudioEncoder {
   flush(): Promise<Uint8Array> {
     this.assertOpen();
     this.closed = true;
-    return this.serialized(async () => {
+    return this.queue.run(async () => {
+      // ADTS has no file header: a stream that got no samples is no bytes (mediabunny refuses to finalize it).
+      if (this.samples === 0) {
+        await this.output.cancel();
+        return EMPTY_BYTES;
+      }
       await this.output.finalize();
       return this.take();
     });
@@ -137,12 +142,6 @@ export class AacStreamEncoder implements StreamAudioEncoder {
     const out = concatBytes(this.frames);
     this.frames = [];
     return out;
-  }
-
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(work);
-    this.queue = result.catch(() => undefined);
-    return result;
   }
 
   private assertOpen(): void {

@@ -54,6 +54,17 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Runs asynchronous work one call after another, in the order of the calls, whether or not the caller awaits. */
+export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
 /**
  * Seconds of audio one synchronous slice encodes before the event loop gets a turn. The slowest
  * in-process codec (Opus) encodes about 100x real time on one loaded core (scripts/encoder-speed.ts), so a
@@ -69,7 +80,7 @@ export abstract class SlicedEncoder implements StreamAudioEncoder {
   abstract readonly format: StreamFormat;
   abstract readonly contentType: string;
   private readonly sliceSamples: number;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   /** No more calls are taken (flush() or dispose() was called). */
   private closed = false;
   /** The codec is freed: queued work that has not run yet fails instead of touching freed memory. */
@@ -81,7 +92,7 @@ export abstract class SlicedEncoder implements StreamAudioEncoder {
 
   encode(samples: Int16Array): Promise<Uint8Array> {
     this.assertOpen();
-    return this.serialized(async () => {
+    return this.queue.run(async () => {
       const parts: Uint8Array[] = [];
       for (let at = 0; at < samples.length; at += this.sliceSamples) {
         if (at > 0) await yieldToEventLoop();
@@ -95,7 +106,7 @@ export abstract class SlicedEncoder implements StreamAudioEncoder {
   flush(): Promise<Uint8Array> {
     this.assertOpen();
     this.closed = true;
-    return this.serialized(async () => {
+    return this.queue.run(async () => {
       try {
         this.assertLive();
         return this.encodeEnd();
@@ -118,12 +129,6 @@ export abstract class SlicedEncoder implements StreamAudioEncoder {
   protected abstract encodeEnd(): Uint8Array;
   /** Frees the codec's wasm memory. */
   protected abstract release(): void;
-
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(work);
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
 
   private assertLive(): void {
     if (this.disposed) throw new Error(`${this.format} encoder disposed before its work ran`);

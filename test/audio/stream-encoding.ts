@@ -1,6 +1,7 @@
 /** Drives the stream encoders of src/audio/stream-encoder.ts the way a request would, for the codec tests. */
+import assert from 'node:assert/strict';
 import { createStreamEncoder, type StreamFormat } from '../../src/audio/stream-encoder.js';
-import { chunks } from './signal.js';
+import { chunks, measureTestSignal, rms, TONE_HZ } from './signal.js';
 
 export interface Encoded {
   /** What each encode() returned, in order, then what flush() returned. */
@@ -38,4 +39,25 @@ export async function yieldsDuring(work: () => Promise<unknown>): Promise<boolea
   });
   await work();
   return ran;
+}
+
+/** A stream given `samples` and then abandoned (a cancelled request), disposed twice as a caller may. */
+export async function abandonStream(format: StreamFormat, sampleRate: number, samples: Int16Array): Promise<void> {
+  const encoder = await createStreamEncoder(format, sampleRate);
+  await encoder.encode(samples);
+  encoder.dispose();
+  encoder.dispose();
+}
+
+/** The same input pushed whole (the encoder slices it) and in ragged pieces. */
+export async function wholeAndRagged(format: StreamFormat, sampleRate: number, input: Int16Array): Promise<{ whole: Encoded; cut: Encoded }> {
+  return { whole: await encodeChunks(format, sampleRate, [input]), cut: await encodeChunks(format, sampleRate, ragged(input)) };
+}
+
+/** The decoded test signal keeps the input's level (within 10 %) and its tone's pitch (within 2 Hz). */
+export function assertLevelAndPitch(decoded: ArrayLike<number>, rate: number, input: Int16Array): void {
+  const measured = measureTestSignal(decoded, rate);
+  const inputRms = rms(input);
+  assert.ok(Math.abs(measured.rms - inputRms) < 0.1 * inputRms, `RMS ${measured.rms} against ${inputRms}`);
+  assert.ok(Math.abs(measured.toneHz - TONE_HZ) < 2, `tone at ${measured.toneHz} Hz`);
 }
