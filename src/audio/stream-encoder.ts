@@ -67,8 +67,9 @@ export class SerialQueue {
 
 /**
  * Seconds of audio one synchronous slice encodes before the event loop gets a turn. The slowest
- * in-process codec (Opus) encodes about 100x real time on one loaded core (scripts/encoder-speed.ts), so a
- * slice costs under 10 ms; a chunk of minutes still never holds the loop.
+ * in-process codec (Opus) runs 25–55x real time on this project's 2-core machines under load
+ * (`npm run bench:encoders`), so a slice costs 10–20 ms; a push of minutes of audio still never holds the
+ * loop for long.
  */
 const SLICE_SECONDS = 0.5;
 
