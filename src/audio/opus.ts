@@ -35,7 +35,12 @@ function isOpusRate(rate: number): rate is OpusRate {
 export async function createOpusEncoder(sampleRate: number): Promise<OpusStreamEncoder> {
   const codecRate: OpusRate = isOpusRate(sampleRate) ? sampleRate : GRANULE_RATE;
   const resampler = codecRate === sampleRate ? undefined : await createResampler(sampleRate, codecRate);
-  return new OpusStreamEncoder(sampleRate, codecRate, resampler);
+  try {
+    return new OpusStreamEncoder(sampleRate, codecRate, resampler);
+  } catch (error) {
+    resampler?.dispose();
+    throw error;
+  }
 }
 
 export class OpusStreamEncoder extends SlicedEncoder {
