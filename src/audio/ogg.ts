@@ -40,22 +40,15 @@ export class OggPageWriter {
 
   constructor(private readonly serial: number) {}
 
-  /** Whether `packets` fit on one page. */
-  static fits(packets: readonly Uint8Array[]): boolean {
-    let segments = 0;
-    for (const packet of packets) segments += segmentsOf(packet);
-    return segments <= MAX_SEGMENTS;
-  }
-
   /** One page holding `packets` (whole), ending at `granule`; `flags` is PAGE_BOS, PAGE_EOS or 0. */
   page(packets: readonly Uint8Array[], granule: number, flags: number): Uint8Array {
-    if (!OggPageWriter.fits(packets)) throw new RangeError('Ogg page: packets exceed 255 lacing values');
     let segments = 0;
     let payload = 0;
     for (const packet of packets) {
       segments += segmentsOf(packet);
       payload += packet.length;
     }
+    if (segments > MAX_SEGMENTS) throw new RangeError(`Ogg page: ${segments} lacing values, at most ${MAX_SEGMENTS} fit`);
     const page = new Uint8Array(PAGE_HEADER_BYTES + segments + payload);
     const view = new DataView(page.buffer);
     page.set(CAPTURE);

@@ -120,26 +120,21 @@ export class OpusStreamEncoder extends SlicedEncoder {
   }
 
   /**
-   * The header pages (first call only), then `packets` on as few pages as hold them. A page's granule
-   * position counts the samples a decoder has produced once its packets are decoded, pre-skip included;
-   * the EOS page's says where the real input ends (pre-skip plus input), so that the decoder drops the
-   * padding after it.
+   * The header pages (first call only), then one page of `packets`: a call encodes at most one slice
+   * (25 packets of 20 ms, each at most 1,275 bytes, so 150 lacing values), which always fits one page. A
+   * page's granule position counts the samples a decoder has produced once its packets are decoded,
+   * pre-skip included; the EOS page's says where the real input ends (pre-skip plus input), so that the
+   * decoder drops the padding after it.
    */
-  private emit(packets: readonly Uint8Array[], lastFlags: 0 | typeof PAGE_EOS): Uint8Array {
+  private emit(packets: readonly Uint8Array[], flags: 0 | typeof PAGE_EOS): Uint8Array {
     const parts: Uint8Array[] = [];
     if (this.headers) {
       parts.push(this.headers);
       this.headers = undefined;
     }
-    let completed = this.packetSamples - packets.length * this.frameSamples;
-    for (let first = 0; first < packets.length; ) {
-      let count = packets.length - first;
-      while (!OggPageWriter.fits(packets.slice(first, first + count))) count = Math.ceil(count / 2);
-      completed += count * this.frameSamples;
-      first += count;
-      const last = first === packets.length;
-      const granule = last && lastFlags === PAGE_EOS ? this.toGranule(this.inputSamples) + OPUS_PRE_SKIP : this.toGranule(completed);
-      parts.push(this.pages.page(packets.slice(first - count, first), granule, last ? lastFlags : 0));
+    if (packets.length > 0) {
+      const granule = flags === PAGE_EOS ? this.toGranule(this.inputSamples) + OPUS_PRE_SKIP : this.toGranule(this.packetSamples);
+      parts.push(this.pages.page(packets, granule, flags));
     }
     return parts.length === 0 ? EMPTY_BYTES : concatBytes(parts);
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { OggPageWriter, PAGE_EOS } from '../../src/audio/ogg.js';
 import { createOpusEncoder, OPUS_PRE_SKIP } from '../../src/audio/opus.js';
 import { createResampler } from '../../src/audio/resampler.js';
 import { bestLag, decodeWithFfmpeg } from './ffmpeg.js';
@@ -137,6 +138,18 @@ describe('Ogg Opus', () => {
     assert.equal(decoded.errors, '');
     assert.ok(decoded.samples.length <= 960, `${decoded.samples.length} samples from an empty stream`);
     assert.throws(() => encoder.encode(new Int16Array(10)), /after flush/);
+  });
+
+  it('Ogg pages lace packets of 0, 255 and 300 bytes exactly, and refuse more than 255 lacing values', () => {
+    const writer = new OggPageWriter(0xdeadbeef);
+    const packets = [0, 255, 300].map((length) => new Uint8Array(length).fill(length & 0xff));
+    const [page] = parsePages(writer.page(packets, 2 ** 40 + 7, PAGE_EOS));
+    assert.deepEqual(page!.packets.map((packet) => packet.length), [0, 255, 300]);
+    assert.deepEqual(page!.packets.map((packet) => packet[0]), [undefined, 255, 300 & 0xff]);
+    assert.equal(page!.granule, 2 ** 40 + 7);
+    assert.equal(page!.serial, 0xdeadbeef);
+    assert.equal(parsePages(writer.page([], 0, 0))[0]!.sequence, 1);
+    assert.throws(() => writer.page(Array.from({ length: 128 }, () => new Uint8Array(300)), 0, 0), RangeError);
   });
 
   it('a long push is encoded in slices that let the event loop run between them', async () => {
