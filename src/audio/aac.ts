@@ -134,7 +134,8 @@ export class AacStreamEncoder implements StreamAudioEncoder {
     this.closed = true;
     const state = this.output.state;
     // Cancelling also ends the encoder's worker thread; a finalized output has ended it already.
-    if (state !== 'finalized' && state !== 'canceled') void this.output.cancel();
+    // An abandoned stream has no one left to tell of a failure to cancel; it must not become an unhandled rejection.
+    if (state !== 'finalized' && state !== 'canceled') this.output.cancel().catch(() => undefined);
   }
 
   private take(): Uint8Array {

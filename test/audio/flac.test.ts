@@ -74,7 +74,7 @@ describe('FLAC', () => {
     assert.deepEqual((await decodeWithFfmpeg(second.bytes, 'flac')).samples, input.subarray(0, 7000));
   });
 
-  it('an empty stream is a header only; a long push is encoded in slices; no use after flush', async () => {
+  it('an empty stream is a header only; a long push is encoded in slices; no use after flush or dispose', async () => {
     const empty = await createFlacEncoder(24000);
     const header = await empty.flush();
     assert.equal(readStreamInfo(header).sampleRate, 24000);
@@ -85,5 +85,11 @@ describe('FLAC', () => {
     const long = new Int16Array(24000 * 10).map((_, i) => Math.round(8000 * Math.sin(i / 7)));
     assert.equal(await yieldsDuring(() => encoder.encode(long)), true);
     encoder.dispose();
+
+    // A request cancelled while its push waits in line: the push fails instead of touching freed memory.
+    const cancelled = await createFlacEncoder(24000);
+    const pending = cancelled.encode(long);
+    cancelled.dispose();
+    await assert.rejects(pending, /disposed before its work ran/);
   });
 });
