@@ -121,7 +121,7 @@ export class OpusStreamEncoder extends SlicedEncoder {
 
   /**
    * The header pages (first call only), then one page of `packets`: a call encodes at most one slice
-   * (25 packets of 20 ms, each at most 1,275 bytes, so 150 lacing values), which always fits one page. A
+   * (13 packets of 20 ms, each at most 1,275 bytes, so 78 lacing values), which always fits one page. A
    * page's granule position counts the samples a decoder has produced once its packets are decoded,
    * pre-skip included; the EOS page's says where the real input ends (pre-skip plus input), so that the
    * decoder drops the padding after it.

@@ -67,11 +67,11 @@ export class SerialQueue {
 
 /**
  * Seconds of audio one synchronous slice encodes before the event loop gets a turn. The slowest
- * in-process codec (Opus) runs 25–55x real time on this project's 2-core machines under load
- * (`npm run bench:encoders`), so a slice costs 10–20 ms; a push of minutes of audio still never holds the
- * loop for long.
+ * in-process codec (Opus) ran 17–56x real time in `npm run bench:encoders` on this project's 2-core
+ * machines (17x with a load average of 24), so a slice costs at most about 15 ms of CPU; a push of
+ * minutes of audio never holds the loop for long.
  */
-const SLICE_SECONDS = 0.5;
+const SLICE_SECONDS = 0.25;
 
 /**
  * Base of the encoders whose codec runs synchronously on this thread: slices large chunks, yields between
