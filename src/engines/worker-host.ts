@@ -12,7 +12,8 @@ export interface JobContext<Output> {
   emit(value: Output, transfer?: readonly ArrayBuffer[]): void;
 }
 
-export type JobHandler<Request, Output> = (request: Request, context: JobContext<Output>) => void;
+/** Synchronous, or async for engines whose runtime hands results back in a promise (onnxruntime's run()). */
+export type JobHandler<Request, Output> = (request: Request, context: JobContext<Output>) => void | Promise<void>;
 
 export async function hostJobs<Request, Output>(init: () => Promise<JobHandler<Request, Output>>): Promise<void> {
   const port = parentPort;
@@ -21,14 +22,15 @@ export async function hostJobs<Request, Output>(init: () => Promise<JobHandler<R
   const post = (message: HostMessage<Output>, transfer?: readonly ArrayBuffer[]): void =>
     port.postMessage(message, transfer ? [...transfer] : undefined);
 
-  port.on('message', (message: JobMessage<Request>) => {
+  // The pool sends a worker its next job only after `done` or `failed`, so an async job never overlaps another.
+  port.on('message', async (message: JobMessage<Request>) => {
     const flag = new Int32Array(message.cancel);
     const context: JobContext<Output> = {
       cancelled: () => Atomics.load(flag, 0) !== 0,
       emit: (value, transfer) => post({ type: 'output', id: message.id, value }, transfer),
     };
     try {
-      handler(message.request, context);
+      await handler(message.request, context);
       post({ type: 'done', id: message.id });
     } catch (error) {
       post({ type: 'failed', id: message.id, message: error instanceof Error ? error.message : String(error) });
