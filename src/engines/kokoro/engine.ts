@@ -4,12 +4,12 @@
  * (`kokoro-v1.0:af_bella`). 24 kHz; rate maps to `speed`, volume to gain; no pitch input.
  */
 import { basename } from 'node:path';
-import type { Engine, EngineCapabilities, EngineSegment } from '../engine.js';
-import { neuralPool, refused, runtimeSettings, workerEntry } from '../onnx/pool.js';
+import type { Engine, EngineCapabilities } from '../engine.js';
+import { neuralEngine, workerEntry } from '../onnx/pool.js';
 import type { NeuralEngineOptions } from '../onnx/voices.js';
 import { KOKORO_SAMPLE_RATE, kokoroLanguage } from './folder.js';
 import type { KokoroJob } from './job.js';
-import { parseVoiceMix, type MixPart } from './mix.js';
+import { parseVoiceMix } from './mix.js';
 
 export interface KokoroEngineOptions extends NeuralEngineOptions {
   /** The model folder, `<data-dir>/voices/kokoro/<name>/`. */
@@ -30,35 +30,10 @@ export function createKokoroEngine(options: KokoroEngineOptions): Engine {
     timestamps: { words: true, phonemes: true },
     streaming: false,
   };
-  const pool = neuralPool<KokoroJob>(workerEntry(import.meta.url), options);
-  const runtime = runtimeSettings(options);
-  const resolve = (id: string): MixPart[] => {
-    const mix = parseVoiceMix(id.startsWith(prefix) ? id.slice(prefix.length) : id);
+  return neuralEngine<KokoroJob>(capabilities, workerEntry(import.meta.url), options, (segment, runtime) => {
+    const mix = parseVoiceMix(segment.voice.id.startsWith(prefix) ? segment.voice.id.slice(prefix.length) : segment.voice.id);
     const unknown = mix.find((part) => !known.has(part.voice));
     if (unknown) throw new Error(`no Kokoro voice "${unknown.voice}" in ${options.dir}`);
-    return mix;
-  };
-  return {
-    capabilities,
-    ready: () => pool.ready(),
-    synthesize: (segment: EngineSegment, signal: AbortSignal) => {
-      let mix: MixPart[];
-      try {
-        mix = resolve(segment.voice.id);
-      } catch (error) {
-        return refused(error instanceof Error ? error.message : String(error));
-      }
-      const job: KokoroJob = {
-        dir: options.dir,
-        mix,
-        text: segment.text,
-        speed: segment.prosody.rate,
-        gain: segment.prosody.volume,
-        runtime,
-      };
-      return pool.run(job, signal);
-    },
-    close: () => pool.close(),
-    stats: () => pool.stats(),
-  };
+    return { dir: options.dir, mix, text: segment.text, speed: segment.prosody.rate, gain: segment.prosody.volume, runtime };
+  });
 }

@@ -4,6 +4,7 @@ import type { EngineChunk } from '../engine.js';
 import { EspeakPhonemizer, type PhonemizedSentence } from '../espeak/phonemizer.js';
 import { loadEspeak } from '../espeak/native.js';
 import { ChunkStreamer, chunkSamplesFor } from '../onnx/chunks.js';
+import { speakSentences } from '../onnx/pool.js';
 import { createSession, float32Tensor, floatData, int64Tensor, numberTensorFor, type Session } from '../onnx/session.js';
 import { evenDurations, utteranceEvents } from '../onnx/timing.js';
 import { VoiceCache } from '../onnx/voice-cache.js';
@@ -113,10 +114,8 @@ await hostJobs<KokoroJob, EngineChunk>(async () => {
     const espeakVoice = kokoroLanguage(job.mix[0]!.voice).espeak;
     const sentences = phonemizer.phonemize(job.text, { voice: espeakVoice, normalization: 'NFC', rewrite: REWRITE });
     const streamer = new ChunkStreamer(context, chunkSamplesFor(KOKORO_SAMPLE_RATE), job.gain);
-    for (const sentence of sentences) {
-      if (context.cancelled()) return;
-      const voice = await cache.get(job.dir, job.runtime.idleUnloadMs);
-      if (!(await speak(voice, job, sentence, streamer))) return;
-    }
+    await speakSentences(sentences, context.cancelled, async (sentence) =>
+      speak(await cache.get(job.dir, job.runtime.idleUnloadMs), job, sentence, streamer),
+    );
   };
 });

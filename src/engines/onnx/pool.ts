@@ -1,5 +1,5 @@
-/** The worker pool and runtime settings shared by the neural engines. */
-import { EngineFailure, type EngineChunk } from '../engine.js';
+/** The worker pool, runtime settings and Engine object shared by the neural engines. */
+import { EngineFailure, type Engine, type EngineCapabilities, type EngineChunk, type EngineSegment } from '../engine.js';
 import { WorkerPool } from '../worker-pool.js';
 import {
   DEFAULT_IDLE_UNLOAD_MS,
@@ -13,7 +13,7 @@ export function workerEntry(engineUrl: string): URL {
   return new URL(`./worker${engineUrl.endsWith('.ts') ? '.ts' : '.js'}`, engineUrl);
 }
 
-export function neuralPool<Job>(entry: URL, options: NeuralEngineOptions): WorkerPool<Job, EngineChunk> {
+function neuralPool<Job>(entry: URL, options: NeuralEngineOptions): WorkerPool<Job, EngineChunk> {
   return new WorkerPool<Job, EngineChunk>({
     entry,
     size: options.workers ?? 1,
@@ -21,7 +21,7 @@ export function neuralPool<Job>(entry: URL, options: NeuralEngineOptions): Worke
   });
 }
 
-export function runtimeSettings(options: NeuralEngineOptions): NeuralRuntimeSettings {
+function runtimeSettings(options: NeuralEngineOptions): NeuralRuntimeSettings {
   return {
     intraOpThreads: options.intraOpThreads ?? 1,
     idleUnloadMs: options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
@@ -29,6 +29,49 @@ export function runtimeSettings(options: NeuralEngineOptions): NeuralRuntimeSett
 }
 
 /** The iteration of a segment the engine refuses before any work (unknown voice). */
-export async function* refused(message: string): AsyncGenerator<EngineChunk> {
+async function* refused(message: string): AsyncGenerator<EngineChunk> {
   throw new EngineFailure(message);
+}
+
+/**
+ * An engine whose segments become jobs for a pool of workers at `entry`. `toJob` throws to refuse a segment
+ * (an unknown voice): the refusal reaches the caller as the iteration's EngineFailure.
+ */
+export function neuralEngine<Job>(
+  capabilities: EngineCapabilities,
+  entry: URL,
+  options: NeuralEngineOptions,
+  toJob: (segment: EngineSegment, runtime: NeuralRuntimeSettings) => Job,
+): Engine {
+  const pool = neuralPool<Job>(entry, options);
+  const runtime = runtimeSettings(options);
+  return {
+    capabilities,
+    ready: () => pool.ready(),
+    synthesize: (segment, signal) => {
+      let job: Job;
+      try {
+        job = toJob(segment, runtime);
+      } catch (error) {
+        return refused(error instanceof Error ? error.message : String(error));
+      }
+      return pool.run(job, signal);
+    },
+    close: () => pool.close(),
+    stats: () => pool.stats(),
+  };
+}
+
+/**
+ * Speaks a job's sentences one inference at a time, so the first sentence's audio leaves before the next is
+ * synthesized; stops at the first sentence that reports a cancelled job.
+ */
+export async function speakSentences<Sentence>(
+  sentences: readonly Sentence[],
+  cancelled: () => boolean,
+  speak: (sentence: Sentence) => Promise<boolean>,
+): Promise<void> {
+  for (const sentence of sentences) {
+    if (cancelled() || !(await speak(sentence))) return;
+  }
 }

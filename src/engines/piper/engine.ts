@@ -3,8 +3,8 @@
  * is a voice key from model discovery. Rate maps to length_scale, volume to gain; these models have no pitch
  * input, so pitch is not declared and the pipeline must refuse a pitch change.
  */
-import type { Engine, EngineCapabilities, EngineSegment } from '../engine.js';
-import { neuralPool, refused, runtimeSettings, workerEntry } from '../onnx/pool.js';
+import type { Engine, EngineCapabilities } from '../engine.js';
+import { neuralEngine, workerEntry } from '../onnx/pool.js';
 import type { NeuralEngineOptions, NeuralVoice } from '../onnx/voices.js';
 import type { PiperJob } from './job.js';
 
@@ -30,26 +30,16 @@ export function piperCapabilities(voices: readonly NeuralVoice[]): EngineCapabil
 
 export function createPiperEngine(options: PiperEngineOptions): Engine {
   const voices = new Map(options.voices.filter((voice) => voice.engine === 'piper').map((voice) => [voice.key, voice]));
-  const capabilities = piperCapabilities([...voices.values()]);
-  const pool = neuralPool<PiperJob>(workerEntry(import.meta.url), options);
-  const runtime = runtimeSettings(options);
-  return {
-    capabilities,
-    ready: () => pool.ready(),
-    synthesize: (segment: EngineSegment, signal: AbortSignal) => {
-      const voice = voices.get(segment.voice.id);
-      if (!voice) return refused(`no Piper voice "${segment.voice.id}"`);
-      const job: PiperJob = {
-        model: voice.path,
-        speaker: voice.speakerId,
-        text: segment.text,
-        rate: segment.prosody.rate,
-        gain: segment.prosody.volume,
-        runtime,
-      };
-      return pool.run(job, signal);
-    },
-    close: () => pool.close(),
-    stats: () => pool.stats(),
-  };
+  return neuralEngine<PiperJob>(piperCapabilities([...voices.values()]), workerEntry(import.meta.url), options, (segment, runtime) => {
+    const voice = voices.get(segment.voice.id);
+    if (!voice) throw new Error(`no Piper voice "${segment.voice.id}"`);
+    return {
+      model: voice.path,
+      speaker: voice.speakerId,
+      text: segment.text,
+      rate: segment.prosody.rate,
+      gain: segment.prosody.volume,
+      runtime,
+    };
+  });
 }

@@ -4,6 +4,7 @@ import type { EngineChunk } from '../engine.js';
 import { EspeakPhonemizer, type PhonemizedSentence } from '../espeak/phonemizer.js';
 import { loadEspeak } from '../espeak/native.js';
 import { ChunkStreamer, chunkSamplesFor } from '../onnx/chunks.js';
+import { speakSentences } from '../onnx/pool.js';
 import { createSession, float32Tensor, floatData, int64Tensor, type Feeds, type Session } from '../onnx/session.js';
 import { evenDurations, utteranceEvents } from '../onnx/timing.js';
 import { VoiceCache } from '../onnx/voice-cache.js';
@@ -77,11 +78,8 @@ await hostJobs<PiperJob, EngineChunk>(async () => {
     const first = await cache.get(job.model, job.runtime.idleUnloadMs);
     const sentences = phonemizer.phonemize(job.text, { voice: first.config.espeakVoice, normalization: 'NFD' });
     const streamer = new ChunkStreamer(context, chunkSamplesFor(first.config.sampleRate), job.gain);
-    // One inference per sentence: the first sentence's audio leaves before the next one is synthesized.
-    for (const sentence of sentences) {
-      if (context.cancelled()) return;
-      const voice = await cache.get(job.model, job.runtime.idleUnloadMs);
-      if (!(await speakSentence(voice, sentence, job, streamer))) return;
-    }
+    await speakSentences(sentences, context.cancelled, async (sentence) =>
+      speakSentence(await cache.get(job.model, job.runtime.idleUnloadMs), sentence, job, streamer),
+    );
   };
 });
