@@ -62,6 +62,13 @@ function int64s(name: string, values: readonly number[], dims: readonly number[]
   return { name, dataType: INT64, dims: [...dims], int64Data: [...values] };
 }
 
+/** Pseudo-random float weights stored as raw bytes (as exporters store them). */
+function weights(bytes: number): Onnx.ITensorProto {
+  const values = new Float32Array(Math.floor(bytes / 4));
+  for (let index = 0; index < values.length; index++) values[index] = Math.sin(index) * 1e-3;
+  return { name: 'weights', dataType: FLOAT, dims: [values.length], rawData: new Uint8Array(values.buffer) };
+}
+
 function node(opType: string, inputs: string[], outputs: string[], attribute: Onnx.IAttributeProto[] = []): Onnx.INodeProto {
   return { opType, input: inputs, output: outputs, attribute, name: `${opType}_${outputs[0]}` };
 }
@@ -94,6 +101,11 @@ export interface PiperModelOptions {
   readonly multiSpeaker?: boolean;
   /** Uses Round instead of Ceil, so the alignment patch cannot find its node. */
   readonly withoutCeil?: boolean;
+  /**
+   * Adds this many bytes of float weights that every inference reads (a Gather at an input-dependent index),
+   * so the runtime keeps them: a model of a real voice's size, for measuring memory per loaded voice.
+   */
+  readonly weightBytes?: number;
 }
 
 export function piperTestModel(options: PiperModelOptions = {}): Uint8Array {
@@ -119,6 +131,7 @@ export function piperTestModel(options: PiperModelOptions = {}): Uint8Array {
     ...(options.multiSpeaker ? [floats('per_speaker', [100])] : []),
     floats('two_pi_over_rate', [(2 * Math.PI) / sampleRate]),
     int64s('out_shape', [1, 1, 1, -1]),
+    ...(options.weightBytes ? [weights(options.weightBytes)] : []),
   ];
   const frequency = options.multiSpeaker
     ? [
@@ -136,7 +149,13 @@ export function piperTestModel(options: PiperModelOptions = {}): Uint8Array {
     node('Gather', ['scales', 'idx2'], ['noise_w'], [intAttr('axis', 0)]),
     // input_lengths and noise_w only add ×0: every input must feed the result or the runtime prunes it.
     node('Cast', ['input_lengths'], ['lengths_f'], [intAttr('to', FLOAT)]),
-    node('Mul', ['lengths_f', 'zero_1'], ['lengths_zero']),
+    ...(options.weightBytes
+      ? [
+          node('Gather', ['weights', 'input_lengths'], ['weight_read'], [intAttr('axis', 0)]),
+          node('Add', ['lengths_f', 'weight_read'], ['lengths_w']),
+          node('Mul', ['lengths_w', 'zero_1'], ['lengths_zero']),
+        ]
+      : [node('Mul', ['lengths_f', 'zero_1'], ['lengths_zero'])]),
     node('Mul', ['noise_w', 'zero_f'], ['noise_w_zero']),
     node('Mul', ['id_base', 'length_scale'], ['scaled']),
     node('Add', ['scaled', 'lengths_zero'], ['scaled_1']),
