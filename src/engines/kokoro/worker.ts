@@ -4,7 +4,8 @@ import type { EngineChunk } from '../engine.js';
 import { EspeakPhonemizer, type PhonemizedSentence } from '../espeak/phonemizer.js';
 import { loadEspeak } from '../espeak/native.js';
 import { ChunkStreamer, chunkSamplesFor } from '../onnx/chunks.js';
-import { speakSentences } from '../onnx/pool.js';
+import { sessionOptions, speakSentences } from '../onnx/worker-side.js';
+import type { NeuralRuntimeSettings } from '../onnx/voices.js';
 import { createSession, float32Tensor, floatData, int64Tensor, numberTensorFor, type Session } from '../onnx/session.js';
 import { evenDurations, utteranceEvents } from '../onnx/timing.js';
 import { VoiceCache } from '../onnx/voice-cache.js';
@@ -37,9 +38,9 @@ interface LoadedKokoro {
   release(): Promise<void>;
 }
 
-async function loadKokoro(dir: string, intraOpThreads: number): Promise<LoadedKokoro> {
+async function loadKokoro(dir: string, runtime: NeuralRuntimeSettings): Promise<LoadedKokoro> {
   const folder = await readKokoroFolder(dir);
-  const session = await createSession(await readFile(folder.model), { intraOpThreads });
+  const session = await createSession(await readFile(folder.model), sessionOptions(runtime));
   const idsInput = session.inputNames.find((name) => name === 'input_ids' || name === 'tokens');
   if (idsInput === undefined) throw new Error(`${folder.model}: no "input_ids" or "tokens" input`);
   const audioOutput = session.outputNames.find((name) => name === 'waveform' || name === 'audio') ?? session.outputNames[0]!;
@@ -107,10 +108,10 @@ async function speak(voice: LoadedKokoro, job: KokoroJob, sentence: PhonemizedSe
 
 await hostJobs<KokoroJob, EngineChunk>(async () => {
   const phonemizer = new EspeakPhonemizer(await loadEspeak());
-  let intraOpThreads = 1;
-  const cache = new VoiceCache((dir) => loadKokoro(dir, intraOpThreads));
+  let runtime: NeuralRuntimeSettings | undefined;
+  const cache = new VoiceCache((dir) => loadKokoro(dir, runtime!));
   return async (job: KokoroJob, context: JobContext<EngineChunk>) => {
-    intraOpThreads = job.runtime.intraOpThreads;
+    runtime = job.runtime;
     const espeakVoice = kokoroLanguage(job.mix[0]!.voice).espeak;
     const sentences = phonemizer.phonemize(job.text, { voice: espeakVoice, normalization: 'NFC', rewrite: REWRITE });
     const streamer = new ChunkStreamer(context, chunkSamplesFor(KOKORO_SAMPLE_RATE), job.gain);

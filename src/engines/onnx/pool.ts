@@ -25,6 +25,7 @@ function runtimeSettings(options: NeuralEngineOptions): NeuralRuntimeSettings {
   return {
     intraOpThreads: options.intraOpThreads ?? 1,
     idleUnloadMs: options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
+    executionProviders: options.executionProviders ?? ['cpu'],
   };
 }
 
@@ -60,18 +61,4 @@ export function neuralEngine<Job>(
     close: () => pool.close(),
     stats: () => pool.stats(),
   };
-}
-
-/**
- * Speaks a job's sentences one inference at a time, so the first sentence's audio leaves before the next is
- * synthesized; stops at the first sentence that reports a cancelled job.
- */
-export async function speakSentences<Sentence>(
-  sentences: readonly Sentence[],
-  cancelled: () => boolean,
-  speak: (sentence: Sentence) => Promise<boolean>,
-): Promise<void> {
-  for (const sentence of sentences) {
-    if (cancelled() || !(await speak(sentence))) return;
-  }
 }

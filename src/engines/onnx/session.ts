@@ -10,10 +10,13 @@ export type Feeds = Record<string, ort.Tensor>;
 export interface SessionOptions {
   /** Threads one inference may use inside its worker (default 1). */
   readonly intraOpThreads?: number;
+  /** Default ["cpu"]; "cuda" needs onnxruntime-node's CUDA files, which voxwire's install skips. */
+  readonly executionProviders?: readonly string[];
 }
 
 export async function createSession(model: Uint8Array, options: SessionOptions = {}): Promise<Session> {
   return ort.InferenceSession.create(model, {
+    executionProviders: [...(options.executionProviders ?? ['cpu'])],
     intraOpNumThreads: options.intraOpThreads ?? 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',

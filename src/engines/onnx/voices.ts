@@ -30,6 +30,8 @@ export interface NeuralEngineOptions {
   readonly idleUnloadMs?: number;
   /** A segment producing nothing this long fails and its worker is replaced (default 60 s: loading counts). */
   readonly hangTimeoutMs?: number;
+  /** onnxruntime execution providers in order of preference (default ["cpu"]; ["cuda", "cpu"] with CUDA installed). */
+  readonly executionProviders?: readonly string[];
 }
 
 export const DEFAULT_IDLE_UNLOAD_MS = 10 * 60_000;
@@ -40,4 +42,5 @@ export interface NeuralRuntimeSettings {
   readonly intraOpThreads: number;
   /** A loaded voice unused for this long is released (0: never). */
   readonly idleUnloadMs: number;
+  readonly executionProviders: readonly string[];
 }

@@ -4,7 +4,8 @@ import type { EngineChunk } from '../engine.js';
 import { EspeakPhonemizer, type PhonemizedSentence } from '../espeak/phonemizer.js';
 import { loadEspeak } from '../espeak/native.js';
 import { ChunkStreamer, chunkSamplesFor } from '../onnx/chunks.js';
-import { speakSentences } from '../onnx/pool.js';
+import { sessionOptions, speakSentences } from '../onnx/worker-side.js';
+import type { NeuralRuntimeSettings } from '../onnx/voices.js';
 import { createSession, float32Tensor, floatData, int64Tensor, type Feeds, type Session } from '../onnx/session.js';
 import { evenDurations, utteranceEvents } from '../onnx/timing.js';
 import { VoiceCache } from '../onnx/voice-cache.js';
@@ -23,18 +24,18 @@ interface LoadedPiper {
   release(): Promise<void>;
 }
 
-async function loadPiper(path: string, intraOpThreads: number): Promise<LoadedPiper> {
+async function loadPiper(path: string, runtime: NeuralRuntimeSettings): Promise<LoadedPiper> {
   const [bytes, configText] = await Promise.all([readFile(path), readFile(`${path}.json`, 'utf8')]);
   const config = parsePiperConfig(configText);
   const patched = patchAlignmentOutput(bytes);
   let session: Session;
   let alignmentOutput = patched.alignmentOutput;
   try {
-    session = await createSession(patched.model, { intraOpThreads });
+    session = await createSession(patched.model, sessionOptions(runtime));
   } catch (error) {
     // A graph the patch made invalid still speaks unpatched, with approximate timestamps.
     if (alignmentOutput === undefined) throw error;
-    session = await createSession(bytes, { intraOpThreads });
+    session = await createSession(bytes, sessionOptions(runtime));
     alignmentOutput = undefined;
   }
   const audioOutput = session.outputNames.includes('output')
@@ -71,10 +72,10 @@ async function speakSentence(voice: LoadedPiper, sentence: PhonemizedSentence, j
 
 await hostJobs<PiperJob, EngineChunk>(async () => {
   const phonemizer = new EspeakPhonemizer(await loadEspeak());
-  let intraOpThreads = 1;
-  const cache = new VoiceCache((path) => loadPiper(path, intraOpThreads));
+  let runtime: NeuralRuntimeSettings | undefined;
+  const cache = new VoiceCache((path) => loadPiper(path, runtime!));
   return async (job: PiperJob, context: JobContext<EngineChunk>) => {
-    intraOpThreads = job.runtime.intraOpThreads;
+    runtime = job.runtime;
     const first = await cache.get(job.model, job.runtime.idleUnloadMs);
     const sentences = phonemizer.phonemize(job.text, { voice: first.config.espeakVoice, normalization: 'NFD' });
     const streamer = new ChunkStreamer(context, chunkSamplesFor(first.config.sampleRate), job.gain);
