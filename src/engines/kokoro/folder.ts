@@ -16,6 +16,8 @@ export interface KokoroFolder {
   readonly vocab: ReadonlyMap<string, number>;
   /** Voice names, e.g. "af_bella", sorted. */
   readonly voices: readonly string[];
+  /** Voice files of languages not served, with the reason. */
+  readonly skipped: readonly { readonly file: string; readonly reason: string }[];
   /** Path of a voice's file. */
   voiceFile(voice: string): string;
 }
@@ -34,11 +36,15 @@ const LANGUAGES: Readonly<Record<string, { readonly tag: string; readonly espeak
 const VOICE_NAME = /^([a-z])[a-z]_[a-z0-9]+$/u;
 
 export function kokoroLanguage(voice: string): { readonly tag: string; readonly espeak: string } {
-  const letter = VOICE_NAME.exec(voice)?.[1];
-  const language = letter === undefined ? undefined : LANGUAGES[letter];
-  // Japanese and Chinese voices need a phonemizer other than espeak-ng (misaki): not served.
+  const language = servedLanguage(voice);
   if (!language) throw new Error(`voice "${voice}" is not of a language voxwire phonemizes for Kokoro`);
   return language;
+}
+
+function servedLanguage(voice: string): { readonly tag: string; readonly espeak: string } | undefined {
+  const letter = VOICE_NAME.exec(voice)?.[1];
+  // Japanese and Chinese voices need a phonemizer other than espeak-ng (misaki): not served.
+  return letter === undefined ? undefined : LANGUAGES[letter];
 }
 
 /** "af_bella" → "Bella". */
@@ -67,14 +73,15 @@ export async function readKokoroFolder(dir: string): Promise<KokoroFolder> {
   const voicesDir = files.includes('voices') ? join(dir, 'voices') : dir;
   const voiceFiles = voicesDir === dir ? files : (await readdir(voicesDir)).sort();
   const voices: string[] = [];
+  const skipped: { file: string; reason: string }[] = [];
   for (const file of voiceFiles) {
     if (!file.endsWith('.bin')) continue;
     const size = (await stat(join(voicesDir, file))).size;
     if (size !== VOICE_FILE_BYTES) throw new Error(`${file}: ${size} bytes, a voice file has ${VOICE_FILE_BYTES}`);
     const voice = basename(file, '.bin');
-    kokoroLanguage(voice);
-    voices.push(voice);
+    if (servedLanguage(voice)) voices.push(voice);
+    else skipped.push({ file: join(voicesDir, file), reason: `voice "${voice}" is not of a language phonemized by espeak-ng` });
   }
-  if (voices.length === 0) throw new Error('no voice files (.bin)');
-  return { model: join(dir, model), vocab, voices, voiceFile: (voice) => join(voicesDir, `${voice}.bin`) };
+  if (voices.length === 0) throw new Error('no voice files (.bin) of a served language');
+  return { model: join(dir, model), vocab, voices, skipped, voiceFile: (voice) => join(voicesDir, `${voice}.bin`) };
 }

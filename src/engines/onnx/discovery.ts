@@ -67,8 +67,9 @@ async function piperVoices(path: string): Promise<NeuralVoice[]> {
   }));
 }
 
-async function kokoroVoices(dir: string): Promise<NeuralVoice[]> {
+async function kokoroVoices(dir: string, errors: DiscoveryError[]): Promise<NeuralVoice[]> {
   const folder = await readKokoroFolder(dir);
+  errors.push(...folder.skipped.map(({ file, reason }) => ({ path: file, reason })));
   requireInputs(onnxInputNames(await readFile(folder.model)), ['style', 'speed']);
   return folder.voices.map((voice) => ({
     engine: 'kokoro' as const,
@@ -98,6 +99,6 @@ export async function discoverNeuralVoices(dataDir: string): Promise<Discovery> 
     if (name.endsWith('.onnx')) await attempt(join(piperDir, name), piperVoices);
   }
   const kokoroDir = join(dataDir, 'voices', 'kokoro');
-  for (const name of await entries(kokoroDir)) await attempt(join(kokoroDir, name), kokoroVoices);
+  for (const name of await entries(kokoroDir)) await attempt(join(kokoroDir, name), (dir) => kokoroVoices(dir, errors));
   return { voices, errors };
 }
