@@ -146,6 +146,11 @@ describe('Kokoro engine audio', () => {
     const cut = symbols.lastIndexOf(' ', 509) + 1;
     const pieces = [symbols.slice(0, cut).join(''), symbols.slice(cut).join('')];
     assert.equal(out.samples.length, pieces.reduce((sum, piece) => sum + samplesFor(expectedIds(piece)), 0));
+    // Every written word once, in order; the first word of the second piece starts right after the first piece.
+    assert.equal(out.words.length, 120);
+    assert.ok(out.words.every((word, index) => index === 0 || word.textStart > out.words[index - 1]!.textStart));
+    const secondPieceWord = [...pieces[0]!].filter((symbol) => symbol === ' ').length;
+    assert.equal(out.words[secondPieceWord]!.sample, samplesFor(expectedIds(pieces[0]!)) + samplesFor([0]));
   });
 
   test('an unknown voice fails the segment', async () => {

@@ -74,6 +74,8 @@ function clauseWords(clause: Clause): TextWord[] {
 
 export class EspeakPhonemizer {
   private readonly decoder = new TextDecoder();
+  /** The voice espeak has loaded: loading it again for every segment would cost more than phonemizing. */
+  private voice: string | undefined;
 
   constructor(private readonly espeak: LoadedEspeak) {}
 
@@ -93,8 +95,12 @@ export class EspeakPhonemizer {
   }
 
   phonemize(text: string, options: PhonemizeOptions): PhonemizedSentence[] {
-    if (this.espeak.instance.set_voice(options.voice) !== 0) {
-      throw new Error(`espeak-ng cannot load voice "${options.voice}"`);
+    if (this.voice !== options.voice) {
+      this.voice = undefined;
+      if (this.espeak.instance.set_voice(options.voice) !== 0) {
+        throw new Error(`espeak-ng cannot load voice "${options.voice}"`);
+      }
+      this.voice = options.voice;
     }
     const sentences: PhonemizedSentence[] = [];
     let phonemes: string[] = [];

@@ -58,9 +58,17 @@ async function style(voice: LoadedKokoro, name: string): Promise<Float32Array> {
   return rows;
 }
 
-/** A sentence's ids (and the phoneme each stands for), cut at spaces into pieces the model takes at once. */
-function pieces(sentence: PhonemizedSentence, vocab: ReadonlyMap<string, number>): { ids: number[]; owner: number[] }[] {
-  const out: { ids: number[]; owner: number[] }[] = [];
+interface Piece {
+  /** The phonemes this inference speaks (a slice of the sentence: events come only from them). */
+  readonly sentence: PhonemizedSentence;
+  readonly ids: number[];
+  /** For each id, the index of its phoneme in the piece. */
+  readonly owner: number[];
+}
+
+/** A sentence's ids, cut after a space into pieces of at most 510 ids, the most the model takes at once. */
+function pieces(sentence: PhonemizedSentence, vocab: ReadonlyMap<string, number>): Piece[] {
+  const cuts: { ids: number[]; owner: number[] }[] = [];
   let ids: number[] = [];
   let owner: number[] = [];
   let lastSpace = -1;
@@ -70,17 +78,26 @@ function pieces(sentence: PhonemizedSentence, vocab: ReadonlyMap<string, number>
     if (ids.length === KOKORO_MAX_IDS) {
       // Cut after the last space when there is one, so no word is split between two inferences.
       const cut = lastSpace > 0 ? lastSpace + 1 : ids.length;
-      out.push({ ids: ids.slice(0, cut), owner: owner.slice(0, cut) });
+      cuts.push({ ids: ids.slice(0, cut), owner: owner.slice(0, cut) });
       ids = ids.slice(cut);
       owner = owner.slice(cut);
       lastSpace = -1;
+      for (let k = 0; k < ids.length; k++) if (sentence.phonemes[owner[k]!] === ' ') lastSpace = k;
     }
     if (symbol === ' ') lastSpace = ids.length;
     ids.push(id);
     owner.push(index);
   });
-  if (ids.length > 0) out.push({ ids, owner });
-  return out;
+  if (ids.length > 0) cuts.push({ ids, owner });
+  return cuts.map((cut, index) => {
+    const from = index === 0 ? 0 : cut.owner[0]!;
+    const to = index === cuts.length - 1 ? sentence.phonemes.length : cuts[index + 1]!.owner[0]!;
+    return {
+      sentence: { phonemes: sentence.phonemes.slice(from, to), wordOf: sentence.wordOf.slice(from, to), words: sentence.words },
+      ids: cut.ids,
+      owner: cut.owner.map((phoneme) => phoneme - from),
+    };
+  });
 }
 
 async function speak(voice: LoadedKokoro, job: KokoroJob, sentence: PhonemizedSentence, streamer: ChunkStreamer): Promise<boolean> {
@@ -100,7 +117,7 @@ async function speak(voice: LoadedKokoro, job: KokoroJob, sentence: PhonemizedSe
       frames?.type === 'float32' && frames.data.length === ids.length
         ? Float64Array.from(frames.data as Float32Array, (count) => count * FRAME_SAMPLES)
         : evenDurations(ids.length, audio.length);
-    const events = utteranceEvents(sentence, [-1, ...piece.owner, -1], samplesPerId, audio.length);
+    const events = utteranceEvents(piece.sentence, [-1, ...piece.owner, -1], samplesPerId, audio.length);
     if (!streamer.send({ audio, ...events })) return false;
   }
   return true;
