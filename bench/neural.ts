@@ -78,14 +78,14 @@ async function inProcess(sentences: readonly string[]): Promise<void> {
       times.chunks.push(chunking);
     }
   }
-  console.log(`\nPiper test model, in process, ${sentences.length} W1 sentences × ${PASSES} (ms; ${chunks} chunks)\n`);
+  console.log(`\nPiper test model, in process, ${sentences.length} W1 entries × ${PASSES} (ms; ${chunks} chunks)\n`);
   console.log('| stage | p50 | p95 |\n| --- | --- | --- |');
   console.log(row('phonemization (espeak-ng IPA, clauses, words)', times.phonemize));
   console.log(row('ids and input tensors', times.ids));
   console.log(row('inference (session.run)', times.inference));
   console.log(row('events + int16 + 100 ms chunks', times.chunks));
   const own = times.phonemize.map((value, index) => value + times.ids[index]! + times.chunks[index]!);
-  console.log(row('voxwire\'s own time per sentence', own));
+  console.log(row('voxwire\'s own time (all but the inference)', own));
   await session.release();
 }
 
