@@ -16,7 +16,8 @@ export interface JobContext<Output> {
   emit(value: Output, transfer?: readonly ArrayBuffer[]): void;
 }
 
-export type JobHandler<Request, Output> = (request: Request, context: JobContext<Output>) => void;
+/** Synchronous, or async for engines whose runtime hands results back in a promise (onnxruntime's run()). */
+export type JobHandler<Request, Output> = (request: Request, context: JobContext<Output>) => void | Promise<void>;
 
 /** How long one wait for the consumer lasts before the cancel flag is checked again (cancel also wakes it). */
 const CONSUMER_WAIT_MS = 1000;
@@ -28,7 +29,8 @@ export async function hostJobs<Request, Output>(init: () => Promise<JobHandler<R
   const post = (message: HostMessage<Output>, transfer?: readonly ArrayBuffer[]): void =>
     port.postMessage(message, transfer ? [...transfer] : undefined);
 
-  port.on('message', (message: JobMessage<Request>) => {
+  // The pool sends a worker its next job only after `done` or `failed`, so an async job never overlaps another.
+  port.on('message', async (message: JobMessage<Request>) => {
     const control = new Int32Array(message.control);
     const contention = new Int32Array(message.contention);
     const cancelled = (): boolean => {
@@ -51,7 +53,7 @@ export async function hostJobs<Request, Output>(init: () => Promise<JobHandler<R
       },
     };
     try {
-      handler(message.request, context);
+      await handler(message.request, context);
       Atomics.store(control, CONTROL.state, JOB_STATE.ended);
       post({ type: 'done', id: message.id });
     } catch (error) {

@@ -30,6 +30,11 @@ declare module '@echogarden/espeak-ng-emscripten' {
     set_volume(volume: number): void;
     get_samplerate(): number;
     list_voices(): EspeakVoiceInfo[];
+    /**
+     * Text → phonemes without synthesis: a pointer to a NUL-terminated UTF-8 string in the wasm memory, phonemes
+     * separated by `_`, words by a space, espeak's own clause breaks by ` | `.
+     */
+    convert_to_phonemes(text: string, useIpa: boolean): { readonly ptr: number };
     /** Calls `callback` synchronously per audio buffer; returning true aborts synthesis. */
     synthesize(text: string, callback: (samples: Int16Array, events: RawEspeakEvent[]) => boolean): void;
   }
