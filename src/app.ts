@@ -70,7 +70,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     }
   }
   const pipeline = createPipeline(engines, voiceForLanguage);
-  const metrics = createMetrics(() => engines.stats());
+  const metrics = createMetrics(() => engines.statsByEngine());
   const context: ServerContext = { pipeline, voices: VOICE_DIRECTORY, log, metrics };
   let keyStore: StoreVerifier | undefined;
   try {

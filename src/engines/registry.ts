@@ -42,6 +42,8 @@ export interface EngineRegistry extends EngineLookup {
   ready(): Promise<void>;
   /** Load of all engines together. */
   stats(): EngineStats;
+  /** Load of each engine, by id. */
+  statsByEngine(): ReadonlyMap<string, EngineStats>;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,14 @@ export function registryOf(engines: ReadonlyMap<string, Engine> | readonly Engin
         total.held += stats.held;
       }
       return total;
+    },
+    statsByEngine() {
+      const result = new Map<string, EngineStats>();
+      for (const [id, engine] of byId) {
+        const stats = engine.stats?.();
+        if (stats !== undefined) result.set(id, stats);
+      }
+      return result;
     },
     async close() {
       await Promise.all(all.map((engine) => engine.close()));

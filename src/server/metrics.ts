@@ -56,7 +56,8 @@ const FIRST_AUDIO_BUCKETS = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.
 const REAL_TIME_FACTOR_BUCKETS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5];
 const NON_ERROR_OUTCOMES = new Set(['ok', 'client_closed', 'shutdown']);
 
-export function createMetrics(engineStats?: () => EngineStats): ServerMetrics {
+/** `engineStats`: the load of each running engine, by engine id. */
+export function createMetrics(engineStats?: () => ReadonlyMap<string, EngineStats>): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -79,16 +80,25 @@ export function createMetrics(engineStats?: () => EngineStats): ServerMetrics {
   new Gauge({ name: 'voxwire_http_requests_in_flight', help: 'HTTP requests whose response has not finished', registers, collect() { this.set(server?.httpInFlight() ?? 0); } });
   new Gauge({
     name: 'voxwire_engine_workers',
-    help: 'Engine worker threads by state (busy, idle)',
-    labelNames: ['state'] as const,
+    help: 'Engine worker threads by engine and state (busy, idle)',
+    labelNames: ['engine', 'state'] as const,
     registers,
     collect() {
-      const stats = engineStats?.();
-      this.set({ state: 'busy' }, stats?.busy ?? 0);
-      this.set({ state: 'idle' }, stats?.idle ?? 0);
+      for (const [engine, stats] of engineStats?.() ?? []) {
+        this.set({ engine, state: 'busy' }, stats.busy);
+        this.set({ engine, state: 'idle' }, stats.idle);
+      }
     },
   });
-  new Gauge({ name: 'voxwire_engine_queued_segments', help: 'Text segments waiting for a free engine worker', registers, collect() { this.set(engineStats?.().queued ?? 0); } });
+  new Gauge({
+    name: 'voxwire_engine_queued_segments',
+    help: 'Text segments waiting for a free worker of their engine',
+    labelNames: ['engine'] as const,
+    registers,
+    collect() {
+      for (const [engine, stats] of engineStats?.() ?? []) this.set({ engine }, stats.queued);
+    },
+  });
 
   return {
     registry,

@@ -153,8 +153,11 @@ describe('GET /metrics after known traffic', () => {
     const metrics = await scrape(server.url);
     assert.equal(metrics.get('voxwire_errors_total{error_name="Unauthorized"}'), 1);
     assert.equal(metrics.get('voxwire_requests_total{endpoint="http_synthesize",outcome="Unauthorized"}'), 1);
-    assert.equal(metrics.get('voxwire_engine_workers{state="idle"}'), 2, 'both workers idle between requests');
-    assert.equal(metrics.get('voxwire_engine_workers{state="busy"}'), 0);
+    for (const engine of server.engines.ids) {
+      assert.equal(metrics.get(`voxwire_engine_workers{engine="${engine}",state="idle"}`), 2, `both ${engine} workers idle between requests`);
+      assert.equal(metrics.get(`voxwire_engine_workers{engine="${engine}",state="busy"}`), 0);
+      assert.equal(metrics.get(`voxwire_engine_queued_segments{engine="${engine}"}`), 0);
+    }
     assert.equal(metrics.get('voxwire_queued_requests'), 0);
     assert.ok((metrics.get('process_resident_memory_bytes') ?? 0) > 10_000_000, 'process memory');
     assert.ok(metrics.has('nodejs_eventloop_lag_p99_seconds'), 'event-loop delay');
