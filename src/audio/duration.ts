@@ -12,6 +12,12 @@ export function audioDuration(format: AudioFormat, audio: Uint8Array): number {
   return (countMpegFrames(audio) * mpegSamplesPerFrame(format.sampleRate)) / format.sampleRate;
 }
 
+/** Seconds of audio in encoded chunks taken together (WAV sample data, or whole MP3 frames in each chunk). */
+export function chunksDuration(format: AudioFormat, chunks: readonly Uint8Array[]): number {
+  if (format.format === 'wav') return chunks.reduce((sum, chunk) => sum + chunk.length, 0) / bytesPerSample(format.precision) / format.sampleRate;
+  return (chunks.reduce((sum, chunk) => sum + countMpegFrames(chunk), 0) * mpegSamplesPerFrame(format.sampleRate)) / format.sampleRate;
+}
+
 /** Counts the seconds of audio in encoded chunks as they are sent. */
 export class AudioSeconds {
   private headerLeft: number;

@@ -105,10 +105,15 @@ const DATA_SIZE_OFFSET = 40;
 /** Bytes of the 44-byte header that the RIFF size counts (everything after the RIFF size field). */
 const RIFF_SIZE_BASE = 36;
 
+/** The 44-byte header of a complete WAV holding `dataBytes` of samples (real RIFF and data sizes). */
+export function wavFileHeader(format: AudioFormat, dataBytes: number): Buffer {
+  const header = streamingWavHeader(format.sampleRate, format.precision);
+  header.writeUInt32LE(RIFF_SIZE_BASE + dataBytes, RIFF_SIZE_OFFSET);
+  header.writeUInt32LE(dataBytes, DATA_SIZE_OFFSET);
+  return header;
+}
+
 /** A complete WAV: the 44-byte header with the real RIFF and data sizes, then the samples. */
 export function wavFile(format: AudioFormat, data: Uint8Array): Buffer {
-  const header = streamingWavHeader(format.sampleRate, format.precision);
-  header.writeUInt32LE(RIFF_SIZE_BASE + data.length, RIFF_SIZE_OFFSET);
-  header.writeUInt32LE(data.length, DATA_SIZE_OFFSET);
-  return Buffer.concat([header, data]);
+  return Buffer.concat([wavFileHeader(format, data.length), data]);
 }

@@ -1,5 +1,6 @@
 /** POST /synthesize over real HTTP: complete files that decode, timestamps, compression and every error. */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, test } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
 import { decodeMp3, splitFrames } from '../audio/mpeg.js';
@@ -134,3 +135,36 @@ test('an unknown path is 404 and a wrong method is 405 with Allow, both as JSON 
 function bodyText(response: RawResponse): string {
   return response.raw.toString('utf8').slice(0, 300);
 }
+
+test('the longest answer the limits allow (48 kHz PCM_32) is written without holding the event loop', async () => {
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  // 2,000 written characters (the HTTP limit) of plain words, at the largest sample size: minutes of audio,
+  // tens of MB of base64. Its rendering yields in slices; the answer must too.
+  const data = Array.from({ length: 400 }, (_, index) => `w${index % 10}rd`).join(' ').slice(0, 2000);
+  const idle = monitorEventLoopDelay({ resolution: 5 });
+  idle.enable();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  idle.disable();
+  const loaded = monitorEventLoopDelay({ resolution: 5 });
+  loaded.enable();
+  // The client shares this process's event loop: it keeps the body's pieces and joins them only afterwards.
+  const { status, pieces } = await new Promise<{ status: number; pieces: Buffer[] }>((resolve, reject) => {
+    const request = http.request(`${voxwire.url}/synthesize`, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (response) => {
+      const pieces: Buffer[] = [];
+      response.on('data', (piece: Buffer) => pieces.push(piece));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, pieces }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(JSON.stringify({ voice_uuid: DEFAULT_VOICE.uuid, data, sample_rate: 48000, precision: 'PCM_32' }));
+  });
+  loaded.disable();
+  assert.equal(status, 200);
+  const body = JSON.parse(Buffer.concat(pieces).toString('utf8')) as SynthesizeBody;
+  const bytes = Buffer.from(body.audio_content, 'base64').length;
+  assert.ok(bytes > 10_000_000, `a large answer (${bytes} bytes of audio)`);
+  assert.equal(bytes, 44 + Math.round(body.duration * 48000) * 4, 'the whole file arrived');
+  const worstMs = loaded.max / 1e6;
+  const idleMs = idle.max / 1e6;
+  assert.ok(worstMs < Math.max(150, 3 * idleMs + 20), `event loop held ${worstMs.toFixed(0)} ms at worst (idle worst ${idleMs.toFixed(0)} ms)`);
+});

@@ -3,7 +3,9 @@
  * JSON body (compressed when the client asks) and the error shape of protocol.md section 2.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { brotliCompress, constants as zlib, deflate, gzip } from 'node:zlib';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { brotliCompress, constants as zlib, createBrotliCompress, createDeflate, createGzip, deflate, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 
 /** Sent on every response: the API serves data, never documents a browser should render or cache. */
@@ -54,6 +56,12 @@ const COMPRESSORS: Readonly<Record<Encoding, (body: Buffer) => Promise<Buffer>>>
   deflate: (body) => promisify(deflate)(body),
 };
 
+const COMPRESSOR_STREAMS: Readonly<Record<Encoding, () => Writable & NodeJS.ReadableStream>> = {
+  br: () => createBrotliCompress({ params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } }),
+  gzip: () => createGzip(),
+  deflate: () => createDeflate(),
+};
+
 /** Bodies smaller than this go out as they are: compressing them saves less than the headers cost. */
 const COMPRESS_MIN_BYTES = 1024;
 
@@ -91,6 +99,79 @@ export async function sendJson(
     ...(encoding === undefined ? {} : { 'Content-Encoding': encoding }),
   });
   response.end(payload);
+}
+
+/**
+ * Raw bytes base64-encoded per piece: a multiple of 3, so the pieces' base64 joins into the whole's, and small
+ * enough (1 MiB of base64) that encoding one takes a millisecond or two.
+ */
+const BASE64_PIECE_BYTES = 3 * 256 * 1024;
+
+/** The base64 of `parts` joined, in pieces of BASE64_PIECE_BYTES raw bytes, without copying the whole. */
+function* base64Pieces(parts: readonly Uint8Array[]): Generator<string> {
+  let pending: Buffer[] = [];
+  let size = 0;
+  for (const part of parts) {
+    let view = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+    while (view.length > 0) {
+      const take = Math.min(view.length, BASE64_PIECE_BYTES - size);
+      pending.push(view.subarray(0, take));
+      size += take;
+      view = view.subarray(take);
+      if (size === BASE64_PIECE_BYTES) {
+        yield Buffer.concat(pending, size).toString('base64');
+        pending = [];
+        size = 0;
+      }
+    }
+  }
+  if (size > 0) yield Buffer.concat(pending, size).toString('base64');
+}
+
+/**
+ * A JSON answer with one large base64 field (`/synthesize`'s audio), written piece by piece with a turn of the
+ * event loop between pieces. Built as one string, the largest answer the budget allows (about 100 MB of audio)
+ * held the event loop for most of a second (base64, JSON.stringify and the UTF-8 copy of 130 MB).
+ * `body[field]` must be the empty string: it marks where the base64 of `parts` (joined) goes; the parts are
+ * never joined into one buffer either (a copy of 100 MB took 70–100 ms).
+ */
+export async function sendJsonWithBase64(
+  request: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+  body: Readonly<Record<string, unknown>>,
+  field: string,
+  parts: readonly Uint8Array[],
+): Promise<void> {
+  const json = JSON.stringify(body);
+  const marker = `${JSON.stringify(field)}:""`;
+  const at = json.indexOf(marker) + marker.length - 1;
+  if (body[field] !== '' || at < marker.length - 1) throw new Error(`sendJsonWithBase64: body.${field} must be ""`);
+  const bytes = parts.reduce((sum, part) => sum + part.byteLength, 0);
+  const encoding = bytes >= COMPRESS_MIN_BYTES ? negotiateEncoding(request.headers['accept-encoding']) : undefined;
+  if (response.destroyed) return;
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    Vary: [response.getHeader('Vary'), 'Accept-Encoding'].filter((value) => value !== undefined).join(', '),
+    ...(encoding === undefined ? {} : { 'Content-Encoding': encoding }),
+  });
+  const compressor = encoding === undefined ? undefined : COMPRESSOR_STREAMS[encoding]();
+  compressor?.pipe(response);
+  const target: Writable = compressor ?? response;
+  const write = async (text: string): Promise<void> => {
+    // A client that goes away never drains: its close ends the wait too.
+    if (!target.write(text)) await Promise.race([once(target, 'drain'), once(response, 'close')]);
+    else await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  await write(json.slice(0, at));
+  for (const piece of base64Pieces(parts)) {
+    if (response.destroyed) {
+      compressor?.destroy();
+      return;
+    }
+    await write(piece);
+  }
+  target.end(json.slice(at));
 }
 
 /**
