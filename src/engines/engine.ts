@@ -110,6 +110,12 @@ export interface Engine {
    * chunk and ends the iteration (without throwing). Engine failures reject with `EngineFailure`.
    */
   synthesize(segment: EngineSegment, signal: AbortSignal): AsyncIterable<EngineChunk>;
+  /**
+   * Why the engine cannot read `text` (a script it has no rules for, say), or undefined when it can. The
+   * pipeline asks before any audio is made, so such text is refused as the client's error, not failed as the
+   * engine's. Engines that read anything leave it out.
+   */
+  unspeakable?(text: string): string | undefined;
   /** Stops all work and releases workers. */
   close(): Promise<void>;
   /** Load right now, for metrics; engines without a pool may leave it out. */

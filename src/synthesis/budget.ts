@@ -34,6 +34,16 @@ function codePoints(text: string): number {
   return count;
 }
 
+/**
+ * What a lone letter costs: the engine reads it by its name ("ay", "bee", "double-u") as an utterance of its
+ * own, with the pauses around it: about 0.65 s with flite's voices, what ten characters of running text take.
+ * Counted as one character, the 2,000 spelled letters the written limit allows made more audio (at 48 kHz
+ * PCM_32) than a /synthesize answer may hold, so each counts as ten.
+ */
+const SPELLED_LETTER_CHARS = 10;
+
+const LONE_LETTER = /^\p{L}$/u;
+
 /** What a plan costs: its written characters and what the engine will read (IPA instead of text when given). */
 export function planCost(plan: SynthesisPlan): PlanCost {
   let writtenChars = 0;
@@ -41,7 +51,9 @@ export function planCost(plan: SynthesisPlan): PlanCost {
   for (const item of plan.items) {
     if (item.kind === 'mark') continue;
     writtenChars += codePoints(item.written);
-    if (item.kind === 'speech') spokenChars += codePoints(item.ipa ?? item.spoken);
+    if (item.kind !== 'speech') continue;
+    const spoken = item.ipa ?? item.spoken;
+    spokenChars += item.ipa === undefined && LONE_LETTER.test(spoken.trim()) ? SPELLED_LETTER_CHARS : codePoints(spoken);
   }
   return { writtenChars, spokenChars };
 }

@@ -109,6 +109,13 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
       if (item.ipa !== undefined && !capabilities.phonemeInput) {
         throw new VoxwireError('InvalidSSML', `The ${capabilities.name} engine cannot speak <phoneme> input; choose a voice of an engine that can.`, { tag: 'phoneme', engine: capabilities.name });
       }
+      const unspeakable = item.ipa === undefined ? engine.unspeakable?.(item.spoken) : undefined;
+      if (unspeakable !== undefined) {
+        throw new VoxwireError('InvalidRequest', `${unspeakable}; choose a voice whose engine reads this language (GET /api/v2/voices).`, {
+          field: 'data',
+          engine: capabilities.name,
+        });
+      }
       const asWritten = item.ipa === undefined && item.written === item.spoken;
       const followsWords = asWritten && capabilities.timestamps.words;
       splitIntoSegments(item.ipa ?? item.spoken).forEach((piece, index) => {

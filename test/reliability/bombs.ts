@@ -14,11 +14,6 @@ export interface Bomb {
   readonly label: string;
   data(writtenLimit: number): string;
   readonly outcome: BombOutcome;
-  /**
-   * Why a served bomb's neighbours may still wait longer than the issue allows: the cost left is rendering
-   * its audio on the main thread, which the engine-loop part of issue 11 moves off it.
-   */
-  readonly renderBound?: string;
 }
 
 const speak = (inner: string): string => `<speak>${inner}</speak>`;
@@ -38,7 +33,6 @@ export const BOMBS: readonly Bomb[] = [
     label: '3,000 breaks of 10 ms: exactly 30 s of silence',
     data: () => speak(`${'<break time="10ms"/>'.repeat(3000)}Done.`),
     outcome: served,
-    renderBound: '30 s of silence resampled and encoded at 48 kHz PCM_32 on the main thread, a frame per turn',
   },
   // Rate: never slower than half speed after nesting.
   { label: 'x-slow inside x-slow', data: () => speak('<prosody rate="x-slow"><prosody rate="x-slow">slow</prosody></prosody>'), outcome: refused('InvalidSSML', { line: 1, column: 31 }) },
@@ -54,17 +48,17 @@ export const BOMBS: readonly Bomb[] = [
   })),
   { label: 'dates that expand threefold', data: (limit) => speak('<say-as interpret-as="date" format="ymd">2024-12-31</say-as> '.repeat(Math.floor(limit / 11))), outcome: refused('TextTooLong') },
   { label: 'times that expand fivefold', data: (limit) => speak('<say-as interpret-as="time">12:59:59pm</say-as> '.repeat(Math.floor(limit / 11))), outcome: refused('TextTooLong') },
+  // A spelled letter is read by its name, an utterance of its own: it counts as 10 spoken characters.
+  { label: 'letters spelled out, as many as the written limit', data: (limit) => speak(`<say-as interpret-as="characters">${'abc'.repeat(limit / 3)}</say-as>`), outcome: refused('TextTooLong') },
   {
-    label: 'letters spelled out, as many as the written limit',
-    data: (limit) => speak(`<say-as interpret-as="characters">${'abc'.repeat(limit / 3)}</say-as>`),
+    label: 'letters spelled out, as many as the spoken budget allows',
+    data: (limit) => speak(`<say-as interpret-as="characters">${'abc'.repeat(Math.floor((2 * limit) / 30))}</say-as>`),
     outcome: served,
-    renderBound: 'one engine job and one frame per letter, each resampled and encoded at 48 kHz PCM_32 on the main thread',
   },
   {
     label: 'an alias just within the spoken budget, among 2,000 marks',
     data: (limit) => speak(`${'<mark name="m"/>'.repeat(2000)}<sub alias="${words(2 * limit - 10)}">x</sub>`),
     outcome: served,
-    renderBound: 'each 400-character segment arrives as a burst of engine chunks, resampled and encoded at 48 kHz PCM_32 on the main thread',
   },
   // Parsing: linear, capped at 64 KiB.
   { label: '3,900 marks (62 KB)', data: () => speak(`${'<mark name="m"/>'.repeat(3900)}Hello.`), outcome: served },

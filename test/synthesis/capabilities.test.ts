@@ -12,14 +12,15 @@ import { registryOf } from '../../src/engines/registry.js';
 import { VoxwireError } from '../../src/protocol/errors.js';
 import { createPipeline, type PipelineVoice, type SynthesisPipeline } from '../../src/synthesis/pipeline.js';
 import { planFromSsml } from '../../src/synthesis/ssml/index.js';
-import { DEFAULT_VOICE, voiceForLanguage } from '../../src/voices/catalogue.js';
+import { voiceForLanguage } from '../../src/voices/catalogue.js';
+import { ESPEAK_VOICE } from '../support/engines.js';
 import { rms } from '../engines/measure.js';
 
 const NARROW = 'narrow-espeak';
 
 let espeak: Engine;
 let pipeline: SynthesisPipeline;
-const voice: PipelineVoice = { ...DEFAULT_VOICE, engine: NARROW };
+const voice: PipelineVoice = { ...ESPEAK_VOICE, engine: NARROW };
 
 function narrowed(engine: Engine, capabilities: Partial<EngineCapabilities>): Engine {
   return { ...engine, capabilities: { ...engine.capabilities, ...capabilities, name: NARROW } };
@@ -90,10 +91,35 @@ describe('engine capabilities are honoured', () => {
   });
 
   test('a voice whose engine is not running is refused before any audio is made', () => {
-    assert.throws(() => pipeline.prepare(planFromSsml('<speak>hi</speak>'), { ...DEFAULT_VOICE, engine: 'not-installed' }), (error: unknown) => {
+    assert.throws(() => pipeline.prepare(planFromSsml('<speak>hi</speak>'), { ...ESPEAK_VOICE, engine: 'not-installed' }), (error: unknown) => {
       assert.ok(error instanceof VoxwireError);
       assert.equal(error.errorName, 'SynthesisFailure');
       return true;
     });
+  });
+});
+
+describe('text an engine cannot read', () => {
+  test('is refused before any audio with InvalidRequest naming the character and the engine (flite and Japanese)', async () => {
+    const { flitePlugin } = await import('../../src/engines/flite/plugin.js');
+    const { listVoices } = await import('../../src/voices/catalogue.js');
+    const flite = flitePlugin().start({ workers: 1 });
+    try {
+      await flite.ready();
+      const fliteVoice = listVoices().find((candidate) => candidate.engine === 'flite')!;
+      const fliteOnly = createPipeline(registryOf([flite]));
+      assert.throws(() => fliteOnly.prepare(planFromSsml('<speak>Hello 日本語</speak>'), fliteVoice), (error: unknown) => {
+        assert.ok(error instanceof VoxwireError);
+        assert.equal(error.errorName, 'InvalidRequest');
+        assert.equal(error.params['field'], 'data');
+        assert.equal(error.params['engine'], 'flite');
+        assert.match(error.message, /日/);
+        return true;
+      });
+      // English with typography and accents is read.
+      assert.doesNotThrow(() => fliteOnly.prepare(planFromSsml('<speak>Café “quotes” — fine…</speak>'), fliteVoice));
+    } finally {
+      await flite.close();
+    }
   });
 });

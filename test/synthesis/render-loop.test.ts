@@ -12,7 +12,7 @@ import { isVoxwireError } from '../../src/protocol/errors.js';
 import { createPipeline, type SynthesisPipeline } from '../../src/synthesis/pipeline.js';
 import type { SynthesisPlan } from '../../src/synthesis/plan.js';
 import { renderWhole } from '../../src/synthesis/render.js';
-import { DEFAULT_VOICE } from '../../src/voices/catalogue.js';
+import { ESPEAK_VOICE } from '../support/engines.js';
 import { sleep, waitUntil } from '../reliability/wait.js';
 
 let engine: Engine;
@@ -44,14 +44,14 @@ describe('rendering and the event loop', () => {
       const plan: SynthesisPlan = { items: [speech('Wait.'), { kind: 'pause', seconds: 29, written: '' }, speech('Done.')] };
       // The same machine, idle for as long, gives the scheduling noise the bound allows for.
       const startedAt = performance.now();
-      const rendered = await renderWhole(pipeline, { plan, voice: DEFAULT_VOICE }, format, new AbortController().signal);
+      const rendered = await renderWhole(pipeline, { plan, voice: ESPEAK_VOICE }, format, new AbortController().signal);
       const renderMs = performance.now() - startedAt;
       assert.ok(rendered !== undefined && rendered.bytes > 0);
       // Three runs, the median kept: a rendering that does not yield stalls every run, a loaded machine now and then.
       const runs: { idle: number; busy: number }[] = [];
       for (let run = 0; run < 3; run += 1) {
         const idle = await longestStall(() => sleep(renderMs));
-        const busy = await longestStall(() => renderWhole(pipeline, { plan, voice: DEFAULT_VOICE }, format, new AbortController().signal));
+        const busy = await longestStall(() => renderWhole(pipeline, { plan, voice: ESPEAK_VOICE }, format, new AbortController().signal));
         runs.push({ idle, busy });
       }
       const { idle, busy } = runs.sort((a, b) => a.busy - b.busy)[1]!;
@@ -62,7 +62,7 @@ describe('rendering and the event loop', () => {
   it('a whole rendering past its size cap fails with TextTooLong and stops the engine', async () => {
     const plan: SynthesisPlan = { items: [speech('This sentence is long enough to make more than a few kilobytes of audio at this rate. '.repeat(6))] };
     await assert.rejects(
-      renderWhole(pipeline, { plan, voice: DEFAULT_VOICE }, { format: 'wav', sampleRate: 48000, precision: 'PCM_32' }, new AbortController().signal, { maxBytes: 50_000 }),
+      renderWhole(pipeline, { plan, voice: ESPEAK_VOICE }, { format: 'wav', sampleRate: 48000, precision: 'PCM_32' }, new AbortController().signal, { maxBytes: 50_000 }),
       (error: unknown) => isVoxwireError(error) && error.errorName === 'TextTooLong' && /50000 bytes/.test(error.message),
     );
     await waitUntil(() => engine.stats?.().busy === 0 && engine.stats?.().queued === 0, 10_000, 'the engine is idle again');

@@ -12,7 +12,7 @@ import { createEspeakEngine } from '../../src/engines/espeak/engine.js';
 import { createPipeline, type PipelineVoice } from '../../src/synthesis/pipeline.js';
 import { planFromData } from '../../src/synthesis/ssml/index.js';
 import { MAX_SEGMENT_CHARS, splitIntoSegments } from '../../src/synthesis/segmenter.js';
-import { DEFAULT_VOICE } from '../../src/voices/catalogue.js';
+import { ESPEAK_VOICE } from '../support/engines.js';
 
 const isHigh = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
 
@@ -61,7 +61,7 @@ describe('the pipeline segments every kind of speech, whatever the engine', () =
   });
   after(() => espeak.close());
 
-  const voice: PipelineVoice = { engine: DEFAULT_VOICE.engine, spec: DEFAULT_VOICE.spec, language: DEFAULT_VOICE.language, gender: DEFAULT_VOICE.gender };
+  const voice: PipelineVoice = { engine: ESPEAK_VOICE.engine, spec: ESPEAK_VOICE.spec, language: ESPEAK_VOICE.language, gender: ESPEAK_VOICE.gender };
   const alias = Array.from({ length: 300 }, (_, i) => `alias${i}`).join(' ');
   const ipa = Array.from({ length: 200 }, () => 'həˈloʊ wɜːld').join(' ');
   const cases: Record<string, string> = {

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import type { Engine, EngineCapabilities, EngineChunk } from '../engine.js';
 import { WorkerPool } from '../worker-pool.js';
 import type { FliteJob } from './job.js';
+import { unspeakableByFlite } from './text.js';
 
 export interface FliteEngineOptions {
   /** Worker threads (default: number of cores). */
@@ -52,6 +53,7 @@ export function createFliteEngine(options: FliteEngineOptions = {}): Engine {
     ready: () => pool.ready(),
     synthesize: (segment, signal) =>
       pool.run({ voice: segment.voice, text: segment.text, prosody: segment.prosody }, signal),
+    unspeakable: unspeakableByFlite,
     close: () => pool.close(),
     stats: () => pool.stats(),
   };

@@ -50,6 +50,19 @@ function asciiFor(char: string): string | undefined {
   return ' ';
 }
 
+/** Why flite cannot read `text` (its first character of another script), or undefined when it can. */
+export function unspeakableByFlite(text: string): string | undefined {
+  let index = 0;
+  for (const char of text) {
+    if (asciiFor(char) === undefined) {
+      const hex = char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      return `flite reads English only and cannot speak "${char}" (U+${hex}) at ${index}`;
+    }
+    index += char.length;
+  }
+  return undefined;
+}
+
 export function spokenText(segmentText: string): SpokenText {
   let text = '';
   const origin: number[] = [];
