@@ -53,7 +53,7 @@ describe('a worker that hangs mid-request', () => {
       client.close();
     }
     await waitUntil(() => {
-      const stats = server.engines.stats();
+      const stats = server.engines.statsByEngine().get('espeak-ng');
       return stats !== undefined && stats.idle === 2 && stats.busy === 0;
     }, 20_000, 'both workers ready again (the hung one replaced)');
     victim.close();
