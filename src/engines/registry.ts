@@ -74,6 +74,14 @@ export function startEngines(plugins: readonly EnginePlugin[], options: EngineSt
 export function registryOf(engines: ReadonlyMap<string, Engine> | readonly Engine[], skipped: readonly { id: string; reason: string }[] = []): EngineRegistry {
   const byId = Array.isArray(engines) ? new Map(engines.map((engine) => [engine.capabilities.name, engine])) : (engines as ReadonlyMap<string, Engine>);
   const all = [...byId.values()];
+  const statsByEngine = (): ReadonlyMap<string, EngineStats> => {
+    const result = new Map<string, EngineStats>();
+    for (const [id, engine] of byId) {
+      const stats = engine.stats?.();
+      if (stats !== undefined) result.set(id, stats);
+    }
+    return result;
+  };
   return {
     ids: [...byId.keys()],
     skipped,
@@ -81,25 +89,16 @@ export function registryOf(engines: ReadonlyMap<string, Engine> | readonly Engin
     async ready() {
       await Promise.all(all.map((engine) => engine.ready()));
     },
+    statsByEngine,
     stats() {
       const total = { busy: 0, idle: 0, queued: 0, held: 0 };
-      for (const engine of all) {
-        const stats = engine.stats?.();
-        if (stats === undefined) continue;
+      for (const stats of statsByEngine().values()) {
         total.busy += stats.busy;
         total.idle += stats.idle;
         total.queued += stats.queued;
         total.held += stats.held;
       }
       return total;
-    },
-    statsByEngine() {
-      const result = new Map<string, EngineStats>();
-      for (const [id, engine] of byId) {
-        const stats = engine.stats?.();
-        if (stats !== undefined) result.set(id, stats);
-      }
-      return result;
     },
     async close() {
       await Promise.all(all.map((engine) => engine.close()));

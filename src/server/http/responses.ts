@@ -62,6 +62,16 @@ const COMPRESSOR_STREAMS: Readonly<Record<Encoding, () => Writable & NodeJS.Read
   deflate: () => createDeflate(),
 };
 
+/** The headers of a JSON answer, compressed with `encoding` or not. */
+function jsonHeaders(response: ServerResponse, encoding: Encoding | undefined): OutgoingHttpHeaders {
+  return {
+    'Content-Type': 'application/json; charset=utf-8',
+    // Keeps `Vary: Origin` of a CORS answer.
+    Vary: [response.getHeader('Vary'), 'Accept-Encoding'].filter((value) => value !== undefined).join(', '),
+    ...(encoding === undefined ? {} : { 'Content-Encoding': encoding }),
+  };
+}
+
 /** Bodies smaller than this go out as they are: compressing them saves less than the headers cost. */
 const COMPRESS_MIN_BYTES = 1024;
 
@@ -90,14 +100,7 @@ export async function sendJson(
   const encoding = payload.length >= COMPRESS_MIN_BYTES ? negotiateEncoding(request.headers['accept-encoding']) : undefined;
   if (encoding !== undefined) payload = await COMPRESSORS[encoding](payload);
   if (response.destroyed) return;
-  response.writeHead(status, {
-    ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': payload.length,
-    // Keeps `Vary: Origin` of a CORS answer.
-    Vary: [response.getHeader('Vary'), 'Accept-Encoding'].filter((value) => value !== undefined).join(', '),
-    ...(encoding === undefined ? {} : { 'Content-Encoding': encoding }),
-  });
+  response.writeHead(status, { ...headers, ...jsonHeaders(response, encoding), 'Content-Length': payload.length });
   response.end(payload);
 }
 
@@ -150,11 +153,7 @@ export async function sendJsonWithBase64(
   const bytes = parts.reduce((sum, part) => sum + part.byteLength, 0);
   const encoding = bytes >= COMPRESS_MIN_BYTES ? negotiateEncoding(request.headers['accept-encoding']) : undefined;
   if (response.destroyed) return;
-  response.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    Vary: [response.getHeader('Vary'), 'Accept-Encoding'].filter((value) => value !== undefined).join(', '),
-    ...(encoding === undefined ? {} : { 'Content-Encoding': encoding }),
-  });
+  response.writeHead(status, jsonHeaders(response, encoding));
   const compressor = encoding === undefined ? undefined : COMPRESSOR_STREAMS[encoding]();
   compressor?.pipe(response);
   const target: Writable = compressor ?? response;
