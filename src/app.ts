@@ -11,7 +11,7 @@ import type { HostLookup } from './server/browser-rules.js';
 import { createMetrics } from './server/metrics.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
 import { createPipeline } from './synthesis/pipeline.js';
-import { VOICE_DIRECTORY, voiceForLanguage } from './voices/catalogue.js';
+import { VoiceCatalogue } from './voices/catalogue.js';
 
 export interface VoxwireOptions {
   readonly host?: string;
@@ -45,6 +45,8 @@ export interface VoxwireOptions {
 export interface Voxwire {
   readonly server: RunningServer;
   readonly engines: EngineRegistry;
+  /** The voices this server serves; sources added at run time (library, models) appear in every endpoint at once. */
+  readonly voices: VoiceCatalogue;
   readonly url: string;
   /** ws://host:port/stream */
   readonly streamUrl: string;
@@ -69,9 +71,10 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
       throw error;
     }
   }
-  const pipeline = createPipeline(engines, voiceForLanguage);
+  const voices = new VoiceCatalogue();
+  const pipeline = createPipeline(engines, (language, gender, engine) => voices.forLanguage(language, gender, engine));
   const metrics = createMetrics(() => engines.statsByEngine());
-  const context: ServerContext = { pipeline, voices: VOICE_DIRECTORY, log, metrics };
+  const context: ServerContext = { pipeline, voices, log, metrics };
   let keyStore: StoreVerifier | undefined;
   try {
     keyStore =
@@ -112,6 +115,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   return {
     server,
     engines,
+    voices,
     url: server.url,
     streamUrl: `${server.url.replace(/^http/, 'ws')}/stream`,
     metricsUrl: server.metricsUrl,

@@ -2,7 +2,7 @@
 import { runKeysCommand } from './keys.js';
 import { runSayCommand } from './say.js';
 import { runServeCommand } from './serve.js';
-import { listVoices } from '../voices/catalogue.js';
+import { runVoicesCommand, VOICES_USAGE } from './voices.js';
 import { loadSettings } from '../config/settings.js';
 
 const USAGE = `voxwire — a self-hosted streaming text-to-speech server that speaks Resemble AI's API
@@ -10,7 +10,7 @@ const USAGE = `voxwire — a self-hosted streaming text-to-speech server that sp
 Usage:
   voxwire serve [options]                 start the server (voxwire serve --help lists every setting)
   voxwire say "Hello there" -o hello.wav  synthesize to a file (voxwire say --help)
-  voxwire voices                          list the built-in voices
+${VOICES_USAGE}
   voxwire keys create --name NAME | list | revoke NAME   manage API keys`;
 
 async function main(argv: string[]): Promise<number> {
@@ -21,8 +21,7 @@ async function main(argv: string[]): Promise<number> {
     case 'say':
       return runSayCommand(rest);
     case 'voices':
-      for (const voice of listVoices()) console.log(`${voice.uuid}  ${voice.language.padEnd(6)} ${voice.gender.padEnd(6)} ${voice.engine.padEnd(9)} ${voice.name}`);
-      return 0;
+      return runVoicesCommand(rest);
     case 'keys': {
       const dataDirFlag = rest.indexOf('--data-dir');
       const args = dataDirFlag >= 0 ? rest.filter((_, i) => i !== dataDirFlag && i !== dataDirFlag + 1) : rest;

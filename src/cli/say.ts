@@ -10,7 +10,7 @@ import { parseSpeechFields } from '../protocol/stream-request.js';
 import { renderWhole } from '../synthesis/render.js';
 import { wavFile } from '../audio/wav.js';
 import { createPipeline } from '../synthesis/pipeline.js';
-import { DEFAULT_VOICE, findVoice, listVoices, VOICE_DIRECTORY, voiceForLanguage } from '../voices/catalogue.js';
+import { DEFAULT_VOICE, VoiceCatalogue, type Voice } from '../voices/catalogue.js';
 
 const HELP = `Usage: voxwire say [TEXT] -o FILE [options]
   TEXT                     text or <speak>SSML</speak>; omit it (or give -) to read standard input
@@ -51,7 +51,8 @@ export async function runSayCommand(args: string[]): Promise<number> {
   const text = values.file ? readFileSync(values.file, 'utf8') : positionals.length > 0 && positionals[0] !== '-' ? positionals.join(' ') : readFileSync(0, 'utf8');
   const format = values.format ?? (values.output.toLowerCase().endsWith('.mp3') ? 'mp3' : 'wav');
   const sampleRate = Number(values['sample-rate'] ?? 48000);
-  const voice = pickVoice(values.voice);
+  const voices = new VoiceCatalogue();
+  const voice = pickVoice(voices, values.voice);
   if (voice === undefined) {
     console.error(`voxwire say: no voice matches "${values.voice}"; \`voxwire voices\` lists them.`);
     return 2;
@@ -60,7 +61,7 @@ export async function runSayCommand(args: string[]): Promise<number> {
   const engines = startEngines(BUILT_IN_ENGINES.filter((plugin) => plugin.id === voice.engine), { workers: 1 });
   try {
     await engines.ready();
-    const pipeline = createPipeline(engines, voiceForLanguage);
+    const pipeline = createPipeline(engines, (language, gender, engine) => voices.forLanguage(language, gender, engine));
     const fields = parseSpeechFields({
       voice_uuid: voice.uuid,
       data: text.trim(),
@@ -69,7 +70,7 @@ export async function runSayCommand(args: string[]): Promise<number> {
       precision: values.precision ?? 'PCM_16',
     });
     // No text limit here: the limits protect a shared server, and `say` is one user's own process.
-    const job = resolveSpeech(fields, Number.POSITIVE_INFINITY, VOICE_DIRECTORY, pipeline);
+    const job = resolveSpeech(fields, Number.POSITIVE_INFINITY, voices, pipeline);
     const progress = showProgress(job.characters);
     // Nor an audio cap: the file is written from a Buffer, which holds far more than a JSON string.
     const rendered = await renderWhole(pipeline, job, fields.audio, new AbortController().signal, { onProgress: progress, maxBytes: Number.POSITIVE_INFINITY });
@@ -91,10 +92,10 @@ export async function runSayCommand(args: string[]): Promise<number> {
   }
 }
 
-function pickVoice(query: string | undefined): (typeof DEFAULT_VOICE) | undefined {
+function pickVoice(voices: VoiceCatalogue, query: string | undefined): Voice | undefined {
   if (query === undefined) return DEFAULT_VOICE;
   const lower = query.toLowerCase();
-  return findVoice(query) ?? listVoices().find((voice) => voice.name.toLowerCase().startsWith(lower)) ?? voiceForLanguage(query);
+  return voices.find(query) ?? voices.list().find((voice) => voice.name.toLowerCase().startsWith(lower)) ?? voices.forLanguage(query);
 }
 
 function describe(format: AudioFormat, audio: Uint8Array): string {

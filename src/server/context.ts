@@ -1,12 +1,12 @@
 /** What the transport layer needs from the rest of the server, wired once at start-up. */
 import type { Logger } from 'pino';
 import type { ServerMetrics } from './metrics.js';
-import type { VoiceDirectory } from '../protocol/speech-job.js';
 import type { SynthesisPipeline } from '../synthesis/pipeline.js';
+import type { VoiceCatalogue } from '../voices/catalogue.js';
 
 export interface ServerContext {
   readonly pipeline: SynthesisPipeline;
-  readonly voices: VoiceDirectory;
+  readonly voices: VoiceCatalogue;
   readonly log: Logger;
   /** Where each request's end is recorded (and scraped from on /metrics). */
   readonly metrics: ServerMetrics;

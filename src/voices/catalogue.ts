@@ -62,19 +62,16 @@ function buildVoice(engine: EnginePlugin, definition: EngineVoiceDefinition): Vo
   });
 }
 
-const VOICES: readonly Voice[] = Object.freeze(
+/** The voices the built-in engines ship, in the registry's order: a language's first voice is its default. */
+export const BUILT_IN_VOICES: readonly Voice[] = Object.freeze(
   BUILT_IN_ENGINES.flatMap((engine) => engine.voices.map((definition) => buildVoice(engine, definition))),
 );
-const BY_UUID = new Map(VOICES.map((voice) => [voice.uuid, voice]));
 
 /** Tags that name the same language as a catalogue tag's primary subtag. */
 const PRIMARY_ALIASES: Readonly<Record<string, string>> = { cmn: 'zh', zho: 'zh', chi: 'zh' };
 
-export const DEFAULT_VOICE: Voice = VOICES[0]!;
-
-export function listVoices(): readonly Voice[] {
-  return VOICES;
-}
+/** The default voice: the first built-in voice (the clearest en-US voice installed). */
+export const DEFAULT_VOICE: Voice = BUILT_IN_VOICES[0]!;
 
 /**
  * Voice ids of Resemble's service that popular clients use as their default, mapped onto a built-in voice so
@@ -83,31 +80,85 @@ export function listVoices(): readonly Voice[] {
  */
 const CLIENT_DEFAULT_VOICES: ReadonlyMap<string, Voice> = new Map([['55592656', DEFAULT_VOICE]]);
 
-export function findVoice(uuid: string): Voice | undefined {
-  const key = uuid.toLowerCase();
-  return BY_UUID.get(key) ?? CLIENT_DEFAULT_VOICES.get(key);
-}
-
 function primaryOf(tag: string): string {
   const primary = tag.toLowerCase().split(/[-_]/u)[0] ?? '';
   return PRIMARY_ALIASES[primary] ?? primary;
 }
 
 /**
- * The voice for a language tag: an exact tag match ('en-GB') first, then the default voice of its primary
- * language ('fr', 'fr-CA' → fr-FR). `gender` is a preference, honoured when the language has that voice.
+ * The voices one server serves: the built-in ones, then those of each source registered at run time (the
+ * voice library's, the neural models found on disk), in the order the sources were first set. A source's
+ * voices are replaced as a whole when it changes, so a request that looks a voice up sees either the old set or
+ * the new one, never half of each.
  */
-export function voiceForLanguage(language: string, gender?: Gender, engine?: string): Voice | undefined {
-  const tag = language.trim().replace(/_/gu, '-').toLowerCase();
-  const pool = engine === undefined ? VOICES : VOICES.filter((voice) => voice.engine === engine);
-  const exact = pool.filter((voice) => voice.language.toLowerCase() === tag);
-  const primary = primaryOf(tag);
-  const candidates = exact.length > 0 ? exact : pool.filter((voice) => primaryOf(voice.language) === primary);
-  return candidates.find((voice) => voice.gender === gender) ?? candidates[0];
+export class VoiceCatalogue {
+  private readonly sources = new Map<string, readonly Voice[]>();
+  private all: readonly Voice[];
+  private byUuid: ReadonlyMap<string, Voice>;
+
+  constructor(private readonly builtIn: readonly Voice[] = BUILT_IN_VOICES) {
+    this.all = builtIn;
+    this.byUuid = new Map(builtIn.map((voice) => [voice.uuid, voice]));
+  }
+
+  /** Replaces the voices of `source` (a built-in voice's uuid cannot be taken over: the built-in one wins). */
+  setSource(source: string, voices: readonly Voice[]): void {
+    this.sources.set(source, Object.freeze([...voices]));
+    const all = [...this.builtIn];
+    const byUuid = new Map(this.builtIn.map((voice) => [voice.uuid, voice]));
+    for (const list of this.sources.values()) {
+      for (const voice of list) {
+        if (byUuid.has(voice.uuid)) continue;
+        byUuid.set(voice.uuid, voice);
+        all.push(voice);
+      }
+    }
+    this.all = Object.freeze(all);
+    this.byUuid = byUuid;
+  }
+
+  list(): readonly Voice[] {
+    return this.all;
+  }
+
+  find(uuid: string): Voice | undefined {
+    const key = uuid.toLowerCase();
+    return this.byUuid.get(key) ?? CLIENT_DEFAULT_VOICES.get(key);
+  }
+
+  /**
+   * The voice for a language tag: an exact tag match ('en-GB') first, then the default voice of its primary
+   * language ('fr', 'fr-CA' → fr-FR). `gender` is a preference, honoured when the language has that voice;
+   * `engine` keeps the choice on one engine (a request stays on its voice's engine).
+   */
+  forLanguage(language: string, gender?: Gender, engine?: string): Voice | undefined {
+    const tag = language.trim().replace(/_/gu, '-').toLowerCase();
+    const pool = engine === undefined ? this.all : this.all.filter((voice) => voice.engine === engine);
+    const exact = pool.filter((voice) => voice.language.toLowerCase() === tag);
+    const primary = primaryOf(tag);
+    const candidates = exact.length > 0 ? exact : pool.filter((voice) => primaryOf(voice.language) === primary);
+    return candidates.find((voice) => voice.gender === gender) ?? candidates[0];
+  }
+
+  /** Whether some voice speaks `language` (for SSML language switches). */
+  speaks(language: string): boolean {
+    return this.forLanguage(language) !== undefined;
+  }
 }
 
-/** The catalogue as the protocol layer asks of it. */
-export const VOICE_DIRECTORY = Object.freeze({
-  find: findVoice,
-  speaks: (language: string): boolean => voiceForLanguage(language) !== undefined,
-});
+/** The built-in voices alone, for code that runs without a server (tests, `voxwire voices` before start-up). */
+const BUILT_IN_CATALOGUE = new VoiceCatalogue();
+
+export function listVoices(): readonly Voice[] {
+  return BUILT_IN_CATALOGUE.list();
+}
+
+/** A built-in voice by uuid (or a client default id such as LiveKit's "55592656"). */
+export function findVoice(uuid: string): Voice | undefined {
+  return BUILT_IN_CATALOGUE.find(uuid);
+}
+
+/** A built-in voice for a language tag; see VoiceCatalogue.forLanguage. */
+export function voiceForLanguage(language: string, gender?: Gender, engine?: string): Voice | undefined {
+  return BUILT_IN_CATALOGUE.forLanguage(language, gender, engine);
+}

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
-import { DEFAULT_VOICE } from '../conformance/client.js';
+import type { Voice } from '../../src/voices/catalogue.js';
+import { DEFAULT_VOICE, joinAudio, TestClient } from '../conformance/client.js';
 import { startTestServer } from '../conformance/server.js';
 import { jsonOf, send } from './http-client.js';
 
@@ -70,5 +71,31 @@ test('an unknown voice is 404 and a bad page is 400, as JSON errors', async () =
     const response = await send(voxwire.url, `/api/v2/voices?${query}`);
     assert.equal(response.status, 400, query);
     assert.equal(jsonOf(response)['error_name'], 'InvalidRequest', query);
+  }
+});
+
+test('a source added at run time is listed, found and spoken at once, and replaced as a whole', async () => {
+  const derived: Voice = { ...DEFAULT_VOICE, uuid: '6a1f0c3e-2b4d-4e5f-8a9b-0c1d2e3f4a5b', key: 'test/derived', name: 'Derived (test source)' };
+  voxwire.voices.setSource('test', [derived]);
+  try {
+    const listed = (jsonOf(await send(voxwire.url, '/api/v2/voices?page=1&page_size=1000')) as unknown as Page).items.map((item) => item['uuid']);
+    assert.equal(listed.at(-1), derived.uuid, 'run-time voices come after the built-in ones');
+    assert.equal((await send(voxwire.url, `/api/v2/voices/${derived.uuid}`)).status, 200);
+    const client = await TestClient.connect(voxwire.streamUrl);
+    try {
+      client.send({ voice_uuid: derived.uuid, data: 'Spoken with a voice added at run time.', request_id: 1 });
+      await client.waitFor(() => client.terminals.length === 1);
+      assert.equal(client.terminals[0]!.type, 'audio_end', JSON.stringify(client.terminals[0]));
+      assert.ok(joinAudio(client.frames).length > 0);
+      voxwire.voices.setSource('test', []);
+      client.send({ voice_uuid: derived.uuid, data: 'And now it is gone.', request_id: 2 });
+      await client.waitFor(() => client.terminals.length === 2);
+      assert.equal(client.terminals[1]!['error_name'], 'VoiceNotFound');
+    } finally {
+      client.socket.close();
+    }
+    assert.equal((await send(voxwire.url, `/api/v2/voices/${derived.uuid}`)).status, 404);
+  } finally {
+    voxwire.voices.setSource('test', []);
   }
 });

@@ -1,6 +1,6 @@
 /** `GET /api/v2/voices` and `GET /api/v2/voices/{uuid}` (protocol.md section 4). */
 import { VoxwireError } from '../../protocol/errors.js';
-import { findVoice, listVoices, type Voice } from '../../voices/catalogue.js';
+import type { Voice } from '../../voices/catalogue.js';
 import type { HttpExchange } from './exchange.js';
 import { sendError, sendJson } from './responses.js';
 
@@ -27,10 +27,10 @@ export function voiceResource(voice: Voice): Record<string, unknown> {
   };
 }
 
-export async function listVoicesRoute({ request, response, url }: HttpExchange): Promise<void> {
+export async function listVoicesRoute({ request, response, url, context }: HttpExchange): Promise<void> {
   const page = positiveInteger(url, 'page', 1, Number.MAX_SAFE_INTEGER);
   const pageSize = positiveInteger(url, 'page_size', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-  const voices = listVoices();
+  const voices = context.voices.list();
   const pages = Math.ceil(voices.length / pageSize);
   const items = voices.slice((page - 1) * pageSize, page * pageSize).map(voiceResource);
   await sendJson(request, response, 200, {
@@ -44,9 +44,9 @@ export async function listVoicesRoute({ request, response, url }: HttpExchange):
   });
 }
 
-export async function getVoiceRoute({ request, response, params }: HttpExchange): Promise<void> {
+export async function getVoiceRoute({ request, response, params, context }: HttpExchange): Promise<void> {
   const uuid = params['uuid'] ?? '';
-  const voice = findVoice(uuid);
+  const voice = context.voices.find(uuid);
   if (voice === undefined) {
     await sendError(request, response, new VoxwireError('VoiceNotFound', `No voice has the uuid "${uuid}".`, { voice_uuid: uuid }));
     return;
