@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { audioDuration } from '../audio/duration.js';
 import { isSampleRate, PRECISIONS, type AudioFormat } from '../audio/formats.js';
 import { BUILT_IN_ENGINES, startEngines } from '../engines/registry.js';
-import { VoxwireError } from '../protocol/errors.js';
+import { catalogueError } from '../protocol/errors.js';
 import { resolveSpeech } from '../protocol/speech-job.js';
 import { parseSpeechFields } from '../protocol/stream-request.js';
 import { renderWhole } from '../synthesis/render.js';
@@ -81,11 +81,10 @@ export async function runSayCommand(args: string[]): Promise<number> {
     process.stderr.write(`${progress ? '\n' : ''}Wrote ${values.output}: ${seconds}, voice ${voice.name}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof VoxwireError) {
-      console.error(`voxwire say: ${error.errorName}: ${error.message}`);
-      return 2;
-    }
-    throw error;
+    const known = catalogueError(error);
+    if (known === undefined) throw error;
+    console.error(`voxwire say: ${known.errorName}: ${known.message}`);
+    return 2;
   } finally {
     await engines.close();
   }

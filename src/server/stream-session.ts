@@ -6,7 +6,7 @@
  */
 import type { WebSocket } from 'ws';
 import { errorFrame, audioEndFrame, audioFrame } from '../protocol/frames.js';
-import { VoxwireError, isVoxwireError } from '../protocol/errors.js';
+import { VoxwireError, catalogueError } from '../protocol/errors.js';
 import { parseStreamFrame, RequestError, RequestIdCounter, WEBSOCKET_TEXT_LIMIT, type RequestId, type StreamRequest } from '../protocol/stream-request.js';
 import { resolveSpeech, type SpeechJob } from '../protocol/speech-job.js';
 import { renderAudio, type RenderedChunk } from '../synthesis/render.js';
@@ -115,7 +115,7 @@ export class StreamSession {
       const job = resolveSpeech(request, WEBSOCKET_TEXT_LIMIT, this.context.voices, this.context.pipeline);
       this.enqueue({ kind: 'speech', request, job, abort: new AbortController(), receivedAt });
     } catch (error) {
-      this.enqueue({ kind: 'error', error: isVoxwireError(error) ? error : this.internalError(error), requestId: request.requestId, request });
+      this.enqueue({ kind: 'error', error: catalogueError(error) ?? this.internalError(error), requestId: request.requestId, request });
     }
   }
 
@@ -171,7 +171,7 @@ export class StreamSession {
       terminalSent = await this.send(audioEndFrame(request.requestId));
     } catch (error) {
       if (this.closed) return;
-      const failure = isVoxwireError(error) ? error : this.internalError(error);
+      const failure = catalogueError(error) ?? this.internalError(error);
       if (failure.cause !== undefined) this.context.log.error({ err: failure.cause, request_id: request.requestId }, 'synthesis failed');
       outcome = failure.errorName;
       terminalSent = await this.send(errorFrame(failure, request.requestId));

@@ -6,7 +6,7 @@
 import { createEncodedStream, type EncodedStream } from '../audio/encoded-stream.js';
 import type { AudioFormat } from '../audio/formats.js';
 import { MP3_START_DELAY_SAMPLES } from '../audio/mp3.js';
-import { VoxwireError } from '../protocol/errors.js';
+import { SynthesisError } from './errors.js';
 import { emptyAlignment, type Alignment } from './alignment.js';
 import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline, SynthesisRequest } from './pipeline.js';
 import type { SynthesisPlan } from './plan.js';
@@ -130,7 +130,7 @@ export async function renderWhole(
     if (chunk.audio.length > 0) chunks.push(chunk.audio);
     bytes += chunk.audio.length;
     if (bytes > maxBytes) {
-      throw new VoxwireError('TextTooLong', `The audio of this request would exceed ${maxBytes} bytes; ask for less text, a lower sample rate or precision, or stream it.`, { max_audio_bytes: maxBytes });
+      throw new SynthesisError('too-long', `The audio of this request would exceed ${maxBytes} bytes; ask for less text, a lower sample rate or precision, or stream it.`, { max_audio_bytes: maxBytes });
     }
     appendAlignment(alignment, chunk.alignment);
     options.onProgress?.(alignment.graph_chars.length);

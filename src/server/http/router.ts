@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { VoxwireError, isVoxwireError } from '../../protocol/errors.js';
+import { VoxwireError, catalogueError } from '../../protocol/errors.js';
 import type { KeyVerifier } from '../../keys/verifier.js';
 import type { JsonObject } from '../../protocol/stream-request.js';
 import { authenticate } from '../auth.js';
@@ -195,11 +195,12 @@ export function createHttpRouter({ context, verifier, limits }: HttpDependencies
   }
 
   function fail(request: IncomingMessage, response: ServerResponse, error: unknown, tracked: Tracked): void {
-    if (!isVoxwireError(error)) context.log.error({ err: error }, 'http request failed');
-    else if (error.cause !== undefined) context.log.error({ err: error.cause }, 'synthesis failed');
+    const known = catalogueError(error);
+    if (known === undefined) context.log.error({ err: error }, 'http request failed');
+    else if (known.cause !== undefined) context.log.error({ err: known.cause }, 'synthesis failed');
     // Already answered (the shutdown's 503): nothing more to say, and cutting now could lose that answer.
     if (response.writableEnded) return;
-    const failure = isVoxwireError(error) ? error : new VoxwireError('SynthesisFailure', 'The server failed on this request.');
+    const failure = known ?? new VoxwireError('SynthesisFailure', 'The server failed on this request.');
     tracked.errorName = failure.errorName;
     // Mid-stream, the status line is gone: cutting the connection tells the client the audio is incomplete.
     if (response.headersSent) {
