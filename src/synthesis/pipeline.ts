@@ -6,7 +6,7 @@ import { EngineFailure, type Engine, type EngineSegment, type EngineVoiceSpec, t
 import type { EngineLookup } from '../engines/registry.js';
 import { applyGain } from '../audio/pcm.js';
 import { SynthesisError } from './errors.js';
-import { emptyAlignment, SegmentAligner, type Alignment, type TimedUnit } from './alignment.js';
+import { appendUnits, emptyAlignment, SegmentAligner, type Alignment } from './alignment.js';
 import type { SynthesisPlan } from './plan.js';
 import { splitIntoSegments } from './segmenter.js';
 
@@ -296,12 +296,5 @@ class ChunkShaper {
       this.aligners.shift();
     }
     return alignment;
-  }
-}
-
-function appendUnits(chars: string[], times: [number, number][], units: readonly TimedUnit[], rate: number): void {
-  for (const unit of units) {
-    chars.push(unit.text);
-    times.push([unit.start / rate, unit.end / rate]);
   }
 }

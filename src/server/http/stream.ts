@@ -10,7 +10,7 @@ import { HTTP_TEXT_LIMIT, parseSpeechFields, type JsonObject } from '../../proto
 import { resolveSpeech } from '../../protocol/speech-job.js';
 import { renderAudio, renderWhole } from '../../synthesis/render.js';
 import { AudioSeconds } from '../../audio/duration.js';
-import { alignmentCues } from './audio-file.js';
+import { alignmentCues } from '../../synthesis/alignment.js';
 import type { HttpExchange } from './exchange.js';
 
 export async function streamAudio({ response, body, context, signal, report }: HttpExchange): Promise<void> {
