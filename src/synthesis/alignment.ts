@@ -26,7 +26,7 @@
  * still placed exactly once, and no time lies past the audio.
  */
 import type { AudioFormat } from '../audio/formats.js';
-import { MP3_START_DELAY_SAMPLES } from '../audio/mp3.js';
+import { startDelaySamples } from '../audio/container.js';
 import type { WavCue } from '../audio/wav.js';
 import type { EngineChunk, PhonemeEvent, WordEvent } from '../engines/engine.js';
 
@@ -287,12 +287,9 @@ export interface OutputGrid {
   readonly delaySamples: number;
 }
 
-/**
- * The grid of a format. A decoder plays MP3 MP3_START_DELAY_SAMPLES late and cannot trim it (no LAME tag is
- * allowed), so MP3 times include the delay: they say when the listener hears each sound.
- */
+/** The grid of a format. Times include the decoder's start delay (MP3's): they say when the listener hears each sound. */
 export function outputGrid(format: AudioFormat): OutputGrid {
-  return { rate: format.sampleRate, delaySamples: format.format === 'mp3' ? MP3_START_DELAY_SAMPLES : 0 };
+  return { rate: format.sampleRate, delaySamples: startDelaySamples(format) };
 }
 
 /**

@@ -4,7 +4,7 @@
  * A client that disconnects aborts the synthesis through the exchange's signal.
  */
 import type { ServerResponse } from 'node:http';
-import { wavHeaderWithCues } from '../../audio/wav.js';
+import { carriesCues, contentType as contentTypeOf, timestampedWavHeader } from '../../audio/container.js';
 import { VoxwireError } from '../../protocol/errors.js';
 import { HTTP_TEXT_LIMIT, parseSpeechFields, type JsonObject } from '../../protocol/stream-request.js';
 import { resolveSpeech } from '../../protocol/speech-job.js';
@@ -17,12 +17,12 @@ export async function streamAudio({ response, body, context, signal, report }: H
   const fields = parseSpeechFields(body);
   report.fields = fields;
   const withTimestamps = wavEncodedTimestamps(body);
-  if (withTimestamps && fields.audio.format !== 'wav') {
+  if (withTimestamps && !carriesCues(fields.audio)) {
     throw new VoxwireError('InvalidRequest', '`wav_encoded_timestamps` needs `output_format` "wav".', { field: 'wav_encoded_timestamps', allowed: ['false'] });
   }
   const job = resolveSpeech(fields, HTTP_TEXT_LIMIT, context.voices, context.pipeline);
   report.chars = job.characters;
-  const contentType = fields.audio.format === 'wav' ? 'audio/wav' : 'audio/mpeg';
+  const contentType = contentTypeOf(fields.audio);
   // The timestamped form writes its own header, apart from the audio chunks.
   const sent = new AudioSeconds(fields.audio, !withTimestamps);
 
@@ -31,7 +31,7 @@ export async function streamAudio({ response, body, context, signal, report }: H
     if (rendered === undefined) return;
     response.writeHead(200, { 'Content-Type': contentType });
     report.firstAudioAt = performance.now();
-    await write(response, wavHeaderWithCues(fields.audio.sampleRate, fields.audio.precision, alignmentCues(rendered.alignment, fields.audio.sampleRate)));
+    await write(response, timestampedWavHeader(fields.audio, alignmentCues(rendered.alignment, fields.audio.sampleRate)));
     for (const chunk of rendered.chunks) {
       await write(response, chunk);
       sent.add(chunk);

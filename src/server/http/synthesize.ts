@@ -2,7 +2,7 @@
 import { HTTP_TEXT_LIMIT, parseSpeechFields } from '../../protocol/stream-request.js';
 import { resolveSpeech } from '../../protocol/speech-job.js';
 import { chunksDuration } from '../../audio/duration.js';
-import { wavFileHeader } from '../../audio/wav.js';
+import { wholeFile } from '../../audio/container.js';
 import { renderWhole } from '../../synthesis/render.js';
 import type { HttpExchange } from './exchange.js';
 import { sendJsonWithBase64 } from './responses.js';
@@ -14,9 +14,8 @@ export async function synthesize({ request, response, body, context, signal, rep
   report.chars = job.characters;
   const rendered = await renderWhole(context.pipeline, job, fields.audio, signal);
   if (rendered === undefined) return;
-  // The answer is written from the rendered chunks as they are: joining tens of MB into one buffer (twice, with
-  // the WAV header) held the event loop for 70–100 ms each time.
-  const file = fields.audio.format === 'wav' ? [wavFileHeader(fields.audio, rendered.bytes), ...rendered.chunks] : rendered.chunks;
+  // The answer is written from the rendered chunks as they are, never joined (wholeFile).
+  const file = wholeFile(fields.audio, rendered.chunks, rendered.bytes);
   const title = body['title'];
   report.audioSeconds = chunksDuration(fields.audio, rendered.chunks);
   await sendJsonWithBase64(request, response, 200, {
