@@ -48,6 +48,18 @@ export interface Comparison {
   readonly flagged: boolean;
 }
 
+/**
+ * One built-in engine, voxwire beside the raw engine in the same run: W1 sentence by sentence in turns, then one
+ * back-to-back W3 level with the same number of that engine's workers on both sides.
+ */
+export interface EngineComparison {
+  readonly engine: string;
+  /** The voice both sides speak with (the engine's first en-US voice, female when it has one). */
+  readonly voice: string;
+  readonly server: { readonly w1: SequentialResult; readonly w3: ConcurrencyResult };
+  readonly raw: { readonly w1: SequentialResult; readonly w3: ConcurrencyResult };
+}
+
 export interface BenchResults {
   readonly generatedAt: string;
   readonly machine: Machine;
@@ -78,6 +90,8 @@ export interface BenchResults {
     readonly maxRealtimeClientsPaced: number | null;
   };
   readonly comparisons: readonly Comparison[];
+  /** Every built-in engine that runs on this machine, in registration order. */
+  readonly engines: readonly EngineComparison[];
 }
 
 export const FIRST_AUDIO_BOUND = 1.5;
