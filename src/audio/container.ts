@@ -14,11 +14,11 @@ export function contentType(format: AudioFormat): ContentType {
 }
 
 /**
- * A whole file from its encoded chunks (WAV sample data or whole MP3 frames, `bytes` in all). The chunks are
- * not copied: joining tens of MB into one buffer held the event loop for 70–100 ms.
+ * The header a whole file of `bytes` of encoded audio starts with: WAV's with the real sizes; MP3 frames need
+ * none. The audio follows as it was rendered, never joined: joining tens of MB held the event loop for 70–100 ms.
  */
-export function wholeFile(format: AudioFormat, chunks: readonly Uint8Array[], bytes: number): readonly Uint8Array[] {
-  return format.format === 'wav' ? [wavFileHeader(format, bytes), ...chunks] : chunks;
+export function wholeFileHeader(format: AudioFormat, bytes: number): Uint8Array | undefined {
+  return format.format === 'wav' ? wavFileHeader(format, bytes) : undefined;
 }
 
 /**

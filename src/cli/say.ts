@@ -1,14 +1,12 @@
 /** `voxwire say`: synthesize text (or SSML) to a WAV or MP3 file with the built-in engines, no server needed. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { wholeFile } from '../audio/container.js';
-import { chunksDuration } from '../audio/duration.js';
 import { isSampleRate, PRECISIONS, type AudioFormat } from '../audio/formats.js';
 import { BUILT_IN_ENGINES, startEngines } from '../engines/registry.js';
 import { catalogueError } from '../protocol/errors.js';
 import { resolveSpeech } from '../protocol/speech-job.js';
 import { parseSpeechFields } from '../protocol/stream-request.js';
-import { renderWhole } from '../synthesis/render.js';
+import { fileParts, speakWhole } from '../synthesis/speech.js';
 import { createPipeline } from '../synthesis/pipeline.js';
 import { DEFAULT_VOICE, findVoice, listVoices, VOICE_DIRECTORY, voiceForLanguage } from '../voices/catalogue.js';
 
@@ -72,11 +70,11 @@ export async function runSayCommand(args: string[]): Promise<number> {
     const job = resolveSpeech(fields, Number.POSITIVE_INFINITY, VOICE_DIRECTORY, pipeline);
     const progress = showProgress(job.characters);
     // Nor an audio cap: the file is written from a Buffer, which holds far more than a JSON string.
-    const rendered = await renderWhole(pipeline, job, fields.audio, new AbortController().signal, { onProgress: progress, maxBytes: Number.POSITIVE_INFINITY });
-    if (rendered === undefined) throw new Error('synthesis was interrupted');
-    writeFileSync(values.output, Buffer.concat(wholeFile(fields.audio, rendered.chunks, rendered.bytes)));
-    if (values.timestamps) writeFileSync(values.timestamps, `${JSON.stringify(rendered.alignment, null, 2)}\n`);
-    const seconds = describe(fields.audio, rendered.chunks);
+    const spoken = await speakWhole(pipeline, job, fields.audio, new AbortController().signal, { onProgress: progress, maxBytes: Number.POSITIVE_INFINITY });
+    if (spoken === undefined) throw new Error('synthesis was interrupted');
+    writeFileSync(values.output, Buffer.concat(fileParts(spoken)));
+    if (values.timestamps) writeFileSync(values.timestamps, `${JSON.stringify(spoken.alignment, null, 2)}\n`);
+    const seconds = describe(fields.audio, spoken.seconds);
     process.stderr.write(`${progress ? '\n' : ''}Wrote ${values.output}: ${seconds}, voice ${voice.name}\n`);
     return 0;
   } catch (error) {
@@ -95,9 +93,9 @@ function pickVoice(query: string | undefined): (typeof DEFAULT_VOICE) | undefine
   return findVoice(query) ?? listVoices().find((voice) => voice.name.toLowerCase().startsWith(lower)) ?? voiceForLanguage(query);
 }
 
-function describe(format: AudioFormat, chunks: readonly Uint8Array[]): string {
+function describe(format: AudioFormat, seconds: number): string {
   const kind = format.format === 'mp3' ? 'MP3' : format.precision;
-  return `${chunksDuration(format, chunks).toFixed(2)} s at ${format.sampleRate} Hz ${kind}`;
+  return `${seconds.toFixed(2)} s at ${format.sampleRate} Hz ${kind}`;
 }
 
 /** A progress callback drawing a bar on stderr, for long texts on a terminal only. */

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { ServerMetrics } from './metrics.js';
 import type { VoiceDirectory } from '../protocol/speech-job.js';
-import type { SynthesisPipeline } from '../synthesis/pipeline.js';
+import type { SynthesisPipeline } from '../synthesis/speech.js';
 
 export interface ServerContext {
   readonly pipeline: SynthesisPipeline;

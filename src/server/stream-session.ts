@@ -9,8 +9,7 @@ import { errorFrame, audioEndFrame, audioFrame } from '../protocol/frames.js';
 import { VoxwireError, catalogueError } from '../protocol/errors.js';
 import { parseStreamFrame, RequestError, RequestIdCounter, WEBSOCKET_TEXT_LIMIT, type RequestId, type StreamRequest } from '../protocol/stream-request.js';
 import { resolveSpeech, type SpeechJob } from '../protocol/speech-job.js';
-import { renderAudio, type RenderedChunk } from '../synthesis/render.js';
-import { AudioSeconds } from '../audio/duration.js';
+import { AudioSeconds, streamSpeech, type RenderedChunk } from '../synthesis/speech.js';
 import type { RequestRecord } from './metrics.js';
 import { Prefetcher } from './prefetch.js';
 import type { ServerContext } from './context.js';
@@ -215,11 +214,12 @@ export class StreamSession {
 
   private start(entry: QueueEntry & { kind: 'speech' }): Prefetcher<RenderedChunk> {
     const { request, job, abort } = entry;
-    const rendered = renderAudio(
-      this.context.pipeline,
-      { plan: job.plan, voice: job.voice, prepared: job.prepared, signal: abort.signal, timestamps: !request.binaryResponse },
-      { format: request.audio, header: request.noAudioHeader ? 'none' : 'streaming' },
-    );
+    const rendered = streamSpeech(this.context.pipeline, job, {
+      format: request.audio,
+      header: request.noAudioHeader ? 'none' : 'streaming',
+      timestamps: !request.binaryResponse,
+      signal: abort.signal,
+    });
     return new Prefetcher(rendered, PREFETCH_CHUNKS);
   }
 

@@ -37,7 +37,7 @@ describe('the layering check itself', () => {
   it('accepts imports downwards and within a layer', () => {
     assert.deepEqual(
       reasons({
-        'server/server.ts': ['protocol/errors.ts', 'synthesis/render.ts', 'server/metrics.ts'],
+        'server/server.ts': ['protocol/errors.ts', 'synthesis/speech.ts', 'server/metrics.ts'],
         'protocol/errors.ts': ['synthesis/errors.ts'],
         'synthesis/pipeline.ts': ['engines/engine.ts', 'audio/pcm.ts', 'synthesis/errors.ts'],
         'engines/espeak/jobs.ts': ['audio/pcm.ts', 'engines/engine.ts'],
@@ -56,6 +56,7 @@ describe('the layering check itself', () => {
         'engines/espeak/voices.ts': ['voices/catalogue.ts'],
         'audio/wav.ts': ['synthesis/alignment.ts'],
         'server/metrics.ts': ['engines/engine.ts'],
+        'server/http/stream.ts': ['synthesis/render.ts', 'audio/wav.ts', 'synthesis/speech.ts'],
         'keys/store.ts': ['protocol/errors.ts'],
         'stray.ts': [],
       }),
@@ -65,6 +66,8 @@ describe('the layering check itself', () => {
         'engines/espeak/voices.ts → voices/catalogue.ts: engines imports voices, a layer above it',
         'audio/wav.ts → synthesis/alignment.ts: audio imports synthesis, a layer above it',
         'server/metrics.ts → engines/engine.ts: transport may not import engines',
+        'server/http/stream.ts → synthesis/render.ts: transport may not import synthesis except synthesis/speech.ts',
+        'server/http/stream.ts → audio/wav.ts: transport may not import audio',
         'keys/store.ts → protocol/errors.ts: keys imports protocol, a layer beside it',
         'stray.ts → stray.ts: belongs to no layer',
       ],

@@ -4,35 +4,31 @@
  * A client that disconnects aborts the synthesis through the exchange's signal.
  */
 import type { ServerResponse } from 'node:http';
-import { carriesCues, contentType as contentTypeOf, timestampedWavHeader } from '../../audio/container.js';
 import { VoxwireError } from '../../protocol/errors.js';
 import { HTTP_TEXT_LIMIT, parseSpeechFields, type JsonObject } from '../../protocol/stream-request.js';
 import { resolveSpeech } from '../../protocol/speech-job.js';
-import { renderAudio, renderWhole } from '../../synthesis/render.js';
-import { AudioSeconds } from '../../audio/duration.js';
-import { alignmentCues } from '../../synthesis/alignment.js';
+import { AudioSeconds, carriesTimestamps, contentType as contentTypeOf, speakTimestampedWav, streamSpeech } from '../../synthesis/speech.js';
 import type { HttpExchange } from './exchange.js';
 
 export async function streamAudio({ response, body, context, signal, report }: HttpExchange): Promise<void> {
   const fields = parseSpeechFields(body);
   report.fields = fields;
   const withTimestamps = wavEncodedTimestamps(body);
-  if (withTimestamps && !carriesCues(fields.audio)) {
+  if (withTimestamps && !carriesTimestamps(fields.audio)) {
     throw new VoxwireError('InvalidRequest', '`wav_encoded_timestamps` needs `output_format` "wav".', { field: 'wav_encoded_timestamps', allowed: ['false'] });
   }
   const job = resolveSpeech(fields, HTTP_TEXT_LIMIT, context.voices, context.pipeline);
   report.chars = job.characters;
   const contentType = contentTypeOf(fields.audio);
-  // The timestamped form writes its own header, apart from the audio chunks.
-  const sent = new AudioSeconds(fields.audio, !withTimestamps);
 
   if (withTimestamps) {
-    const rendered = await renderWhole(context.pipeline, job, fields.audio, signal);
-    if (rendered === undefined) return;
+    const spoken = await speakTimestampedWav(context.pipeline, job, fields.audio, signal);
+    if (spoken === undefined) return;
     response.writeHead(200, { 'Content-Type': contentType });
     report.firstAudioAt = performance.now();
-    await write(response, timestampedWavHeader(fields.audio, alignmentCues(rendered.alignment, fields.audio.sampleRate)));
-    for (const chunk of rendered.chunks) {
+    await write(response, spoken.header);
+    const sent = new AudioSeconds(fields.audio, false);
+    for (const chunk of spoken.audio) {
       await write(response, chunk);
       sent.add(chunk);
       report.audioSeconds = sent.seconds;
@@ -41,7 +37,8 @@ export async function streamAudio({ response, body, context, signal, report }: H
     return;
   }
 
-  const chunks = renderAudio(context.pipeline, { plan: job.plan, voice: job.voice, prepared: job.prepared, signal, timestamps: false }, { format: fields.audio, header: 'streaming' });
+  const sent = new AudioSeconds(fields.audio, true);
+  const chunks = streamSpeech(context.pipeline, job, { format: fields.audio, header: 'streaming', timestamps: false, signal });
   for await (const chunk of chunks) {
     if (signal.aborted) return;
     if (chunk.audio.length === 0) continue;
