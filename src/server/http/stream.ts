@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { VoxwireError } from '../../protocol/errors.js';
-import { HTTP_TEXT_LIMIT, parseSpeechFields, type JsonObject } from '../../protocol/stream-request.js';
+import { HTTP_TEXT_LIMIT, parseFlags, parseSpeechFields } from '../../protocol/stream-request.js';
 import { resolveSpeech } from '../../protocol/speech-job.js';
 import { AudioSeconds, carriesTimestamps, contentType as contentTypeOf, speakTimestampedWav, streamSpeech } from '../../synthesis/speech.js';
 import type { HttpExchange } from './exchange.js';
@@ -13,7 +13,7 @@ import type { HttpExchange } from './exchange.js';
 export async function streamAudio({ response, body, context, signal, report }: HttpExchange): Promise<void> {
   const fields = parseSpeechFields(body);
   report.fields = fields;
-  const withTimestamps = wavEncodedTimestamps(body);
+  const withTimestamps = parseFlags(body, ['wavEncodedTimestamps']).wavEncodedTimestamps;
   if (withTimestamps && !carriesTimestamps(fields.audio)) {
     throw new VoxwireError('InvalidRequest', '`wav_encoded_timestamps` needs `output_format` "wav".', { field: 'wav_encoded_timestamps', allowed: ['false'] });
   }
@@ -52,13 +52,6 @@ export async function streamAudio({ response, body, context, signal, report }: H
   if (signal.aborted) return;
   if (!response.headersSent) response.writeHead(200, { 'Content-Type': contentType });
   response.end();
-}
-
-function wavEncodedTimestamps(body: JsonObject): boolean {
-  const value = body['wav_encoded_timestamps'];
-  if (value === undefined || value === null) return false;
-  if (typeof value !== 'boolean') throw new VoxwireError('InvalidRequest', '`wav_encoded_timestamps` must be true or false.', { field: 'wav_encoded_timestamps', allowed: ['true', 'false'] });
-  return value;
 }
 
 /** Writes a chunk, waiting while the socket is full so a slow reader slows its own synthesis. */
