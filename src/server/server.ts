@@ -1,6 +1,7 @@
 /**
- * Listening, routing, auth, limits and shutdown. Knows HTTP and sockets, nothing of engines: requests are
- * handed to the protocol layer through the ServerContext.
+ * Listening and shutdown, and the wiring of the transport's pieces: the door every HTTP request meets (browser
+ * rules), the ops routes, the HTTP router (http/router.ts) and the WebSocket side (websockets.ts). Knows HTTP and
+ * sockets, nothing of engines: requests are handed to the protocol layer through the ServerContext.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

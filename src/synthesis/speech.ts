@@ -12,7 +12,6 @@ import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline } from './pipe
 import type { SynthesisPlan } from './plan.js';
 import { renderAudio, renderWhole, type RenderedChunk, type RenderWholeOptions } from './render.js';
 
-export type { ContentType } from '../audio/container.js';
 export type { RenderedChunk } from './render.js';
 export type { SynthesisPipeline } from './pipeline.js';
 export { AudioSeconds, contentType };
