@@ -50,14 +50,27 @@ export interface Comparison {
 
 /**
  * One built-in engine, voxwire beside the raw engine in the same run: W1 sentence by sentence in turns, then one
- * back-to-back W3 level with the same number of that engine's workers on both sides.
+ * back-to-back W3 level with the same number of that engine's workers on both sides, in rounds of equal windows
+ * taken in turns (voxwire, raw, raw, voxwire, …) so that load from elsewhere weighs on both alike.
  */
 export interface EngineComparison {
   readonly engine: string;
   /** The voice both sides speak with (the engine's first en-US voice, female when it has one). */
   readonly voice: string;
-  readonly server: { readonly w1: SequentialResult; readonly w3: ConcurrencyResult };
-  readonly raw: { readonly w1: SequentialResult; readonly w3: ConcurrencyResult };
+  readonly server: EngineSide;
+  readonly raw: EngineSide;
+}
+
+export interface EngineSide {
+  readonly w1: SequentialResult;
+  /** The W3 rounds, in the order they ran. */
+  readonly w3: readonly ConcurrencyResult[];
+}
+
+/** Audio seconds per second over all of a side's W3 rounds (their windows are equal). */
+export function meanThroughput(rounds: readonly ConcurrencyResult[]): number | null {
+  const measured = rounds.map((round) => round.audioSecondsPerSecond).filter((value): value is number => value !== null);
+  return measured.length === 0 ? null : round(measured.reduce((sum, value) => sum + value, 0) / measured.length);
 }
 
 export interface BenchResults {

@@ -92,6 +92,12 @@ const thinkMs = Number(args.think ?? 200);
  * workers busy with a queue behind it, as the main table's N=8 does for espeak-ng.
  */
 const ENGINE_W3_CLIENTS = quick ? 2 : 8;
+/**
+ * Rounds of the per-engine W3 level on each side, and each round's window: short windows taken in turns follow
+ * the load of a shared machine more closely than two long ones (both sides get 20 s in all).
+ */
+const ENGINE_W3_ROUNDS = quick ? 1 : 4;
+const ENGINE_W3_ROUND_SECONDS = quick ? w3Seconds : 5;
 const hostileRounds = Number(args['hostile-rounds'] ?? (quick ? 1 : 5));
 const outDir = args.out ?? fileURLToPath(new URL('./results/', import.meta.url));
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -279,11 +285,21 @@ async function benchEngines(server: ServerHandle): Promise<EngineComparison[]> {
       const onServer = serverSpeakers({ streamUrl: server.streamUrl, voiceUuid: voice.uuid, format: MAIN_FORMAT, binary: false });
       await warmUp([onServer, onEngine]);
       const [serverW1, rawW1] = (await runSequential([onServer, onEngine], w1, W1_PASSES)) as [SequentialResult, SequentialResult];
-      const serverW3 = await concurrencyLevel(onServer, ENGINE_W3_CLIENTS, w3Seconds, serverCpuMeter(server.pid), server);
-      const rawW3 = await concurrencyLevel(onEngine, ENGINE_W3_CLIENTS, engineW3Seconds, engineCpuMeter);
+      const serverW3: ConcurrencyResult[] = [];
+      const rawW3: ConcurrencyResult[] = [];
+      const serverRound = async (): Promise<void> => {
+        serverW3.push(await concurrencyLevel(onServer, ENGINE_W3_CLIENTS, ENGINE_W3_ROUND_SECONDS, serverCpuMeter(server.pid), server));
+      };
+      const rawRound = async (): Promise<void> => {
+        rawW3.push(await concurrencyLevel(onEngine, ENGINE_W3_CLIENTS, ENGINE_W3_ROUND_SECONDS, engineCpuMeter));
+      };
+      for (let round = 0; round < ENGINE_W3_ROUNDS; round += 1) {
+        // voxwire, raw, raw, voxwire, …: neither side always goes first.
+        for (const run of round % 2 === 0 ? [serverRound, rawRound] : [rawRound, serverRound]) await run();
+      }
       log(
         `engine ${plugin.id} (${voice.name}): W1 first audio p50/p95 server ${serverW1.firstAudioMs.p50}/${serverW1.firstAudioMs.p95} ms, raw ${rawW1.firstAudioMs.p50}/${rawW1.firstAudioMs.p95} ms; ` +
-          `W3 N=${ENGINE_W3_CLIENTS} ${serverW3.audioSecondsPerSecond} / ${rawW3.audioSecondsPerSecond} audio s/s`,
+          `W3 N=${ENGINE_W3_CLIENTS} ${serverW3.map((level) => level.audioSecondsPerSecond).join(', ')} / ${rawW3.map((level) => level.audioSecondsPerSecond).join(', ')} audio s/s`,
       );
       rows.push({ engine: plugin.id, voice: voice.name, server: { w1: serverW1, w3: serverW3 }, raw: { w1: rawW1, w3: rawW3 } });
     } finally {

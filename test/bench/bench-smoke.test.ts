@@ -13,7 +13,7 @@ import { childSandbox } from '../support/child-env.js';
 
 interface Side {
   readonly w1: { readonly requests: number; readonly errors: number; readonly audioSeconds: number };
-  readonly w3: { readonly requests: number; readonly errors: number };
+  readonly w3: readonly { readonly requests: number; readonly errors: number }[];
 }
 
 interface Paced {
@@ -77,7 +77,8 @@ test('npm run bench --quick completes and writes latest.json and latest.md', { t
         assert.equal(measured.w1.requests, 3, `${row.engine} ${side} W1 requests`);
         assert.equal(measured.w1.errors, 0, `${row.engine} ${side} W1 errors`);
         assert.ok(measured.w1.audioSeconds > 0, `${row.engine} ${side} W1 made audio`);
-        assert.ok(measured.w3.requests > 0 && measured.w3.errors === 0, `${row.engine} ${side} W3: ${measured.w3.requests} requests, ${measured.w3.errors} errors`);
+        assert.ok(measured.w3.length >= 1, `${row.engine} ${side} W3 ran`);
+        for (const round of measured.w3) assert.ok(round.requests > 0 && round.errors === 0, `${row.engine} ${side} W3: ${round.requests} requests, ${round.errors} errors`);
       }
     }
 
