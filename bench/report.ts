@@ -1,7 +1,7 @@
 /** Renders results as the markdown table the README includes (and the runner prints). */
 import type { HostileRow } from './hostile.js';
-import type { BenchResults } from './results.js';
-import { FIRST_AUDIO_BOUND, THROUGHPUT_BOUND } from './results.js';
+import type { BenchResults, EngineComparison } from './results.js';
+import { FIRST_AUDIO_BOUND, meanThroughput, THROUGHPUT_BOUND } from './results.js';
 import type { CpuSeconds } from './cpu.js';
 import type { ConcurrencyResult } from './scenarios.js';
 import type { Summary } from './stats.js';
@@ -71,6 +71,38 @@ export function hostileSection(rows: readonly HostileRow[]): string {
   );
 }
 
+/** The per-engine table; also printed on its own by `npm run bench -- --engines-only`. */
+export function enginesSection(rows: readonly EngineComparison[], w1Sentences: number, w1Passes: number): string {
+  const flag = (value: number | null, bad: boolean): string => `${num(value, 2)}${bad ? ' ⚠' : ''}`;
+  const ratioOf = (a: number | null, b: number | null): number | null => (a !== null && b ? a / b : null);
+  return (
+    `**Every engine** (voxwire beside the raw engine, same workers; W1: ${w1Sentences} sentences × ${w1Passes} passes taking turns sentence by sentence; ` +
+    'W3 back to back at one level, in equal windows taken in turns; first audio flagged above ' +
+    `${FIRST_AUDIO_BOUND}×, throughput below ${THROUGHPUT_BOUND * 100} %)\n\n` +
+    table(
+      ['engine (voice)', 'W1 first audio: voxwire', 'raw engine', 'p50 ratio', 'W1 real-time factor p50: voxwire / raw', 'W3 N', 'audio s/s: voxwire', 'raw engine', 'throughput ratio', 'errors'],
+      rows.map((row) => {
+        const firstAudio = ratioOf(row.server.w1.firstAudioMs.p50, row.raw.w1.firstAudioMs.p50);
+        const [serverThroughput, rawThroughput] = [meanThroughput(row.server.w3), meanThroughput(row.raw.w3)];
+        const throughput = ratioOf(serverThroughput, rawThroughput);
+        const errors = (side: EngineComparison['server']): number => side.w1.errors + side.w3.reduce((sum, round) => sum + round.errors, 0);
+        return [
+          `${row.engine} (${row.voice})`,
+          spread(row.server.w1.firstAudioMs),
+          spread(row.raw.w1.firstAudioMs),
+          flag(firstAudio, firstAudio !== null && firstAudio > FIRST_AUDIO_BOUND),
+          `${num(row.server.w1.realTimeFactor.p50, 4)} / ${num(row.raw.w1.realTimeFactor.p50, 4)}`,
+          String(row.server.w3[0]?.clients ?? '–'),
+          num(serverThroughput),
+          num(rawThroughput),
+          flag(throughput, throughput !== null && throughput < THROUGHPUT_BOUND),
+          `${errors(row.server)} (${errors(row.raw)})`,
+        ];
+      }),
+    )
+  );
+}
+
 export function renderMarkdown(results: BenchResults): string {
   const { machine, settings, server, engine } = results;
   const sections: string[] = [];
@@ -116,6 +148,7 @@ export function renderMarkdown(results: BenchResults): string {
         server.formats.map((format) => [format.label, spread(format.firstAudioMs), spread(format.realTimeFactor, 4), String(format.errors)]),
       ),
   );
+  sections.push(enginesSection(results.engines, settings.w1Sentences, settings.w1Passes));
   sections.push(hostileSection(server.hostile));
   sections.push(
     '**Memory** (server RSS)\n\n' +

@@ -48,6 +48,31 @@ export interface Comparison {
   readonly flagged: boolean;
 }
 
+/**
+ * One built-in engine, voxwire beside the raw engine in the same run: W1 sentence by sentence in turns, then one
+ * back-to-back W3 level with the same number of that engine's workers on both sides, in rounds of equal windows
+ * taken in turns (voxwire, raw, raw, voxwire, …) so that load from elsewhere weighs on both alike.
+ */
+export interface EngineComparison {
+  readonly engine: string;
+  /** The voice both sides speak with (the engine's first en-US voice, female when it has one). */
+  readonly voice: string;
+  readonly server: EngineSide;
+  readonly raw: EngineSide;
+}
+
+export interface EngineSide {
+  readonly w1: SequentialResult;
+  /** The W3 rounds, in the order they ran. */
+  readonly w3: readonly ConcurrencyResult[];
+}
+
+/** Audio seconds per second over all of a side's W3 rounds (their windows are equal). */
+export function meanThroughput(rounds: readonly ConcurrencyResult[]): number | null {
+  const measured = rounds.map((round) => round.audioSecondsPerSecond).filter((value): value is number => value !== null);
+  return measured.length === 0 ? null : round(measured.reduce((sum, value) => sum + value, 0) / measured.length);
+}
+
 export interface BenchResults {
   readonly generatedAt: string;
   readonly machine: Machine;
@@ -78,6 +103,8 @@ export interface BenchResults {
     readonly maxRealtimeClientsPaced: number | null;
   };
   readonly comparisons: readonly Comparison[];
+  /** Every built-in engine that runs on this machine, in registration order. */
+  readonly engines: readonly EngineComparison[];
 }
 
 export const FIRST_AUDIO_BOUND = 1.5;

@@ -1,10 +1,10 @@
 /**
  * `npm run bench [-- --quick] [-- --duration S] [-- --paced-duration S] [-- --think MS] [-- --clients 1,8]
  *   [-- --paced-clients 256,384] [-- --workers N] [-- --out DIR] [-- --profile] [-- --readme]
- *   [-- --hostile-rounds N] [-- --hostile-only]`
+ *   [-- --hostile-rounds N] [-- --hostile-only] [-- --engines-only]`
  *
  * `--hostile-only` runs just the hostile-neighbour row (rounds per bomb family: --hostile-rounds, default 5)
- * and prints it, writing nothing.
+ * and prints it, writing nothing; `--engines-only` likewise runs just the every-engine table.
  *
  * Runs issue 6's workloads against voxwire (its own process, loopback WebSockets) and straight on the engine
  * with the same number of workers, in one run; prints a table and writes latest.json and latest.md. A full
@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { AudioFormat } from '../src/audio/formats.js';
 import { createEspeakEngine } from '../src/engines/espeak/engine.js';
-import { voiceForLanguage } from '../src/voices/catalogue.js';
+import { BUILT_IN_ENGINES } from '../src/engines/registry.js';
+import { listVoices, voiceForLanguage } from '../src/voices/catalogue.js';
 
 /**
  * The benchmark compares the server with the raw espeak-ng engine, so it speaks with espeak-ng's default
@@ -29,8 +30,8 @@ import { runHostile } from './hostile.js';
 import { measureIdleSockets } from './memory.js';
 import { UNDERRUN_SLACK_MS } from './playback.js';
 import { updateReadme } from './readme.js';
-import { hostileSection, renderMarkdown } from './report.js';
-import { compare, maxRealtimeClients, perActiveStream, type BenchResults, type FormatResult, type Machine } from './results.js';
+import { enginesSection, hostileSection, renderMarkdown } from './report.js';
+import { compare, maxRealtimeClients, perActiveStream, type BenchResults, type EngineComparison, type FormatResult, type Machine } from './results.js';
 import { runConcurrent, runSequential, type ConcurrencyResult, type Pacing, type SequentialResult } from './scenarios.js';
 import { engineCpuMeter, serverCpuMeter, type CpuMeter } from './cpu.js';
 import { ServerHandle } from './server-handle.js';
@@ -52,6 +53,7 @@ const { values: args } = parseArgs({
     think: { type: 'string' },
     'hostile-rounds': { type: 'string' },
     'hostile-only': { type: 'boolean', default: false },
+    'engines-only': { type: 'boolean', default: false },
   },
 });
 
@@ -85,6 +87,17 @@ const engineW3Seconds = quick ? w3Seconds : Math.max(1, w3Seconds / 2);
  */
 const w3PacedSeconds = Number(args['paced-duration'] ?? (quick ? 1 : 10));
 const thinkMs = Number(args.think ?? 200);
+/**
+ * The W3 level at which every engine's throughput is compared: enough clients to keep each of `workers`
+ * workers busy with a queue behind it, as the main table's N=8 does for espeak-ng.
+ */
+const ENGINE_W3_CLIENTS = quick ? 2 : 8;
+/**
+ * Rounds of the per-engine W3 level on each side, and each round's window: short windows taken in turns follow
+ * the load of a shared machine more closely than two long ones (both sides get 20 s in all).
+ */
+const ENGINE_W3_ROUNDS = quick ? 1 : 4;
+const ENGINE_W3_ROUND_SECONDS = quick ? w3Seconds : 5;
 const hostileRounds = Number(args['hostile-rounds'] ?? (quick ? 1 : 5));
 const outDir = args.out ?? fileURLToPath(new URL('./results/', import.meta.url));
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -171,7 +184,7 @@ function describe(label: string, level: ConcurrencyResult): void {
  * Both targets live for the whole run and are measured in turn (W1/W2 text by text, W3 level by level), so
  * that other work on the machine weighs on both. The server runs in its own process; the engine here.
  */
-async function benchBoth(): Promise<{ server: BenchResults['server']; engine: BenchResults['engine'] }> {
+async function benchBoth(): Promise<{ server: BenchResults['server']; engine: BenchResults['engine']; engines: BenchResults['engines'] }> {
   // Profiles are large and per run: they go to a temporary folder, never into the committed results.
   const cpuProfileDir = args.profile ? mkdtempSync(join(tmpdir(), 'voxwire-profile-')) : undefined;
   if (cpuProfileDir) log(`server CPU profiles will be written to ${cpuProfileDir} (summarize: tsx bench/profile-summary.ts FILE)`);
@@ -220,7 +233,10 @@ async function benchBoth(): Promise<{ server: BenchResults['server']; engine: Be
       enginePaced.push(await concurrencyLevel(onEngine, clients, w3PacedSeconds, engineCpuMeter, undefined, pacing));
       describe('engine', enginePaced.at(-1)!);
     }
+    // The espeak-ng engine of the tables above is idle from here on; the per-engine runs start their own.
+    const engines = await benchEngines(server);
     return {
+      engines,
       server: {
         w1: serverW1,
         w2: serverW2,
@@ -247,6 +263,52 @@ async function benchBoth(): Promise<{ server: BenchResults['server']; engine: Be
   }
 }
 
+/**
+ * Every built-in engine that runs here, one after the other: the raw engine starts with `workers` workers
+ * (the server runs as many of each engine), and both speak the engine's en-US voice. W1 takes turns sentence
+ * by sentence, W3 level after level, so other work on the machine weighs on both sides.
+ */
+async function benchEngines(server: ServerHandle): Promise<EngineComparison[]> {
+  const rows: EngineComparison[] = [];
+  for (const plugin of BUILT_IN_ENGINES) {
+    const reason = plugin.unavailable?.();
+    if (reason !== undefined) {
+      log(`engine ${plugin.id} skipped: ${reason}`);
+      continue;
+    }
+    const voice = voiceForLanguage('en-US', 'female', plugin.id) ?? listVoices().find((candidate) => candidate.engine === plugin.id);
+    if (voice === undefined) continue;
+    const engine = plugin.start({ workers });
+    try {
+      await engine.ready();
+      const onEngine = engineSpeakers(engine, voice.spec);
+      const onServer = serverSpeakers({ streamUrl: server.streamUrl, voiceUuid: voice.uuid, format: MAIN_FORMAT, binary: false });
+      await warmUp([onServer, onEngine]);
+      const [serverW1, rawW1] = (await runSequential([onServer, onEngine], w1, W1_PASSES)) as [SequentialResult, SequentialResult];
+      const serverW3: ConcurrencyResult[] = [];
+      const rawW3: ConcurrencyResult[] = [];
+      const serverRound = async (): Promise<void> => {
+        serverW3.push(await concurrencyLevel(onServer, ENGINE_W3_CLIENTS, ENGINE_W3_ROUND_SECONDS, serverCpuMeter(server.pid), server));
+      };
+      const rawRound = async (): Promise<void> => {
+        rawW3.push(await concurrencyLevel(onEngine, ENGINE_W3_CLIENTS, ENGINE_W3_ROUND_SECONDS, engineCpuMeter));
+      };
+      for (let round = 0; round < ENGINE_W3_ROUNDS; round += 1) {
+        // voxwire, raw, raw, voxwire, …: neither side always goes first.
+        for (const run of round % 2 === 0 ? [serverRound, rawRound] : [rawRound, serverRound]) await run();
+      }
+      log(
+        `engine ${plugin.id} (${voice.name}): W1 first audio p50/p95 server ${serverW1.firstAudioMs.p50}/${serverW1.firstAudioMs.p95} ms, raw ${rawW1.firstAudioMs.p50}/${rawW1.firstAudioMs.p95} ms; ` +
+          `W3 N=${ENGINE_W3_CLIENTS} ${serverW3.map((level) => level.audioSecondsPerSecond).join(', ')} / ${rawW3.map((level) => level.audioSecondsPerSecond).join(', ')} audio s/s`,
+      );
+      rows.push({ engine: plugin.id, voice: voice.name, server: { w1: serverW1, w3: serverW3 }, raw: { w1: rawW1, w3: rawW3 } });
+    } finally {
+      await engine.close();
+    }
+  }
+  return rows;
+}
+
 async function hostileRows(server: ServerHandle, victim: SpeakerFactory): Promise<Awaited<ReturnType<typeof runHostile>>> {
   const rows = await runHostile(server.streamUrl, DEFAULT_VOICE.uuid, victim, w1, hostileRounds);
   for (const row of rows) {
@@ -267,13 +329,27 @@ async function hostileOnly(): Promise<void> {
   }
 }
 
+/** Only the per-engine table, on a server of its own. */
+async function enginesOnly(): Promise<void> {
+  const server = await ServerHandle.start({ workers, connections: ENGINE_W3_CLIENTS + 100 });
+  try {
+    process.stdout.write(`${enginesSection(await benchEngines(server), w1.length, W1_PASSES)}\n`);
+  } finally {
+    await server.stop();
+  }
+}
+
 if (args['hostile-only']) {
   await hostileOnly();
   process.exit(0);
 }
+if (args['engines-only']) {
+  await enginesOnly();
+  process.exit(0);
+}
 
 const startLoad = loadavg();
-const { server, engine } = await benchBoth();
+const { server, engine, engines } = await benchBoth();
 const results: BenchResults = {
   generatedAt: new Date().toISOString(),
   machine: machine(startLoad),
@@ -296,6 +372,7 @@ const results: BenchResults = {
   server,
   engine,
   comparisons: compare(server, engine),
+  engines,
 };
 const markdown = renderMarkdown(results);
 mkdirSync(outDir, { recursive: true });

@@ -9,6 +9,7 @@ import { createMp3Encoder, type StreamMp3Encoder } from './mp3.js';
 import { writePcm } from './pcm.js';
 import { createResampler, type StreamResampler } from './resampler.js';
 import { streamingWavHeader } from './wav.js';
+import type { ContentType } from './container.js';
 
 export interface EncodedStreamOptions {
   /** Rate of the PCM that will be pushed (the engine's). */
@@ -19,7 +20,7 @@ export interface EncodedStreamOptions {
 }
 
 export interface EncodedStream {
-  readonly contentType: 'audio/wav' | 'audio/mpeg';
+  readonly contentType: ContentType;
   readonly sampleRate: SampleRate;
   /** Samples handed to the encoder so far, at the output rate. */
   readonly outputSamples: number;
@@ -52,7 +53,7 @@ export async function createEncodedStream(options: EncodedStreamOptions): Promis
 
 /** Shared life cycle: resample, count, refuse use after the end. */
 abstract class ResampledStream implements EncodedStream {
-  abstract readonly contentType: 'audio/wav' | 'audio/mpeg';
+  abstract readonly contentType: ContentType;
   outputSamples = 0;
   private closed = false;
 

@@ -1,14 +1,12 @@
 /** `voxwire say`: synthesize text (or SSML) to a WAV or MP3 file with the built-in engines, no server needed. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { audioDuration } from '../audio/duration.js';
 import { isSampleRate, PRECISIONS, type AudioFormat } from '../audio/formats.js';
 import { BUILT_IN_ENGINES, startEngines } from '../engines/registry.js';
-import { VoxwireError } from '../protocol/errors.js';
+import { catalogueError } from '../protocol/errors.js';
 import { resolveSpeech } from '../protocol/speech-job.js';
 import { parseSpeechFields } from '../protocol/stream-request.js';
-import { renderWhole } from '../synthesis/render.js';
-import { wavFile } from '../audio/wav.js';
+import { fileParts, speakWhole } from '../synthesis/speech.js';
 import { createPipeline } from '../synthesis/pipeline.js';
 import { DEFAULT_VOICE, VoiceCatalogue, type Voice } from '../voices/catalogue.js';
 
@@ -73,20 +71,18 @@ export async function runSayCommand(args: string[]): Promise<number> {
     const job = resolveSpeech(fields, Number.POSITIVE_INFINITY, voices, pipeline);
     const progress = showProgress(job.characters);
     // Nor an audio cap: the file is written from a Buffer, which holds far more than a JSON string.
-    const rendered = await renderWhole(pipeline, job, fields.audio, new AbortController().signal, { onProgress: progress, maxBytes: Number.POSITIVE_INFINITY });
-    if (rendered === undefined) throw new Error('synthesis was interrupted');
-    const audio = Buffer.concat(rendered.chunks);
-    writeFileSync(values.output, fields.audio.format === 'wav' ? wavFile(fields.audio, audio) : audio);
-    if (values.timestamps) writeFileSync(values.timestamps, `${JSON.stringify(rendered.alignment, null, 2)}\n`);
-    const seconds = describe(fields.audio, audio);
+    const spoken = await speakWhole(pipeline, job, fields.audio, new AbortController().signal, { onProgress: progress, maxBytes: Number.POSITIVE_INFINITY });
+    if (spoken === undefined) throw new Error('synthesis was interrupted');
+    writeFileSync(values.output, Buffer.concat(fileParts(spoken)));
+    if (values.timestamps) writeFileSync(values.timestamps, `${JSON.stringify(spoken.alignment, null, 2)}\n`);
+    const seconds = describe(fields.audio, spoken.seconds);
     process.stderr.write(`${progress ? '\n' : ''}Wrote ${values.output}: ${seconds}, voice ${voice.name}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof VoxwireError) {
-      console.error(`voxwire say: ${error.errorName}: ${error.message}`);
-      return 2;
-    }
-    throw error;
+    const known = catalogueError(error);
+    if (known === undefined) throw error;
+    console.error(`voxwire say: ${known.errorName}: ${known.message}`);
+    return 2;
   } finally {
     await engines.close();
   }
@@ -98,9 +94,9 @@ function pickVoice(voices: VoiceCatalogue, query: string | undefined): Voice | u
   return voices.find(query) ?? voices.list().find((voice) => voice.name.toLowerCase().startsWith(lower)) ?? voices.forLanguage(query);
 }
 
-function describe(format: AudioFormat, audio: Uint8Array): string {
+function describe(format: AudioFormat, seconds: number): string {
   const kind = format.format === 'mp3' ? 'MP3' : format.precision;
-  return `${audioDuration(format, audio).toFixed(2)} s at ${format.sampleRate} Hz ${kind}`;
+  return `${seconds.toFixed(2)} s at ${format.sampleRate} Hz ${kind}`;
 }
 
 /** A progress callback drawing a bar on stderr, for long texts on a terminal only. */

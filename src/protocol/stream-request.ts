@@ -33,10 +33,27 @@ export type RequestId = number | string;
 /** Longest string id accepted, so an id cannot make every frame of a request large. */
 export const MAX_REQUEST_ID_CHARS = 128;
 
-export interface StreamRequest extends SpeechFields {
+/**
+ * The true-or-false fields of requests, each once: its name on the wire and its default. The request types
+ * below take their flags from this table, and `parseFlags` validates them from it, so the two cannot drift.
+ */
+export const REQUEST_FLAGS = {
+  /** WebSocket: audio as binary frames instead of JSON (no timestamps). */
+  binaryResponse: { field: 'binary_response', fallback: false },
+  /** WebSocket: no WAV header on the first frame. */
+  noAudioHeader: { field: 'no_audio_header', fallback: false },
+  /** POST /stream: a WAV whose cue/ltxt chunks carry the timestamps before the data. */
+  wavEncodedTimestamps: { field: 'wav_encoded_timestamps', fallback: false },
+} as const;
+
+export type RequestFlag = keyof typeof REQUEST_FLAGS;
+export type RequestFlags<K extends RequestFlag> = { readonly [P in K]: boolean };
+
+/** The flags of the WebSocket request. */
+const STREAM_FLAGS = ['binaryResponse', 'noAudioHeader'] as const;
+
+export interface StreamRequest extends SpeechFields, RequestFlags<(typeof STREAM_FLAGS)[number]> {
   readonly requestId: RequestId;
-  readonly binaryResponse: boolean;
-  readonly noAudioHeader: boolean;
 }
 
 /** A validation failure that knows which request it belongs to (when the id could be resolved). */
@@ -77,12 +94,7 @@ export function parseStreamFrame(text: string, ids: RequestIdCounter): StreamReq
   const requestId = resolveRequestId(value, ids);
   try {
     const fields = parseSpeechFields(value);
-    return {
-      ...fields,
-      requestId,
-      binaryResponse: optionalBoolean(value, 'binary_response', false),
-      noAudioHeader: optionalBoolean(value, 'no_audio_header', false),
-    };
+    return { ...fields, requestId, ...parseFlags(value, STREAM_FLAGS) };
   } catch (error) {
     if (error instanceof VoxwireError) throw new RequestError(error, requestId);
     throw error;
@@ -129,6 +141,13 @@ export function parseSpeechFields(value: JsonObject): SpeechFields {
   // The contract: precision is for wav only and ignored for mp3, so an mp3 request is not refused for it.
   const precision = format === 'mp3' ? 'PCM_16' : optionalEnum<Precision>(value, 'precision', PRECISIONS, 'PCM_32');
   return { voiceUuid, data, audio: { format, sampleRate, precision } };
+}
+
+/** The flags `names` of a request, validated as REQUEST_FLAGS declares them (InvalidRequest naming the field). */
+export function parseFlags<K extends RequestFlag>(value: JsonObject, names: readonly K[]): RequestFlags<K> {
+  const flags: Partial<Record<K, boolean>> = {};
+  for (const name of names) flags[name] = optionalBoolean(value, REQUEST_FLAGS[name].field, REQUEST_FLAGS[name].fallback);
+  return flags as RequestFlags<K>;
 }
 
 function optionalBoolean(value: JsonObject, field: string, fallback: boolean): boolean {

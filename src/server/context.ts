@@ -1,7 +1,7 @@
 /** What the transport layer needs from the rest of the server, wired once at start-up. */
 import type { Logger } from 'pino';
 import type { ServerMetrics } from './metrics.js';
-import type { SynthesisPipeline } from '../synthesis/pipeline.js';
+import type { SynthesisPipeline } from '../synthesis/speech.js';
 import type { VoiceCatalogue } from '../voices/catalogue.js';
 
 export interface ServerContext {

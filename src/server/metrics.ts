@@ -4,7 +4,6 @@
  * once per finished request at the place the request ends; gauges are read when scraped.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { EngineStats } from '../engines/engine.js';
 
 /** Where a request came in. */
 export type Endpoint = 'ws_stream' | 'http_stream' | 'http_synthesize' | 'http_voices' | 'http_other';
@@ -25,6 +24,19 @@ export interface RequestRecord {
   readonly audioSeconds: number;
   /** Wall-clock seconds from the start of the answer to its end. */
   readonly elapsedSeconds: number;
+}
+
+/**
+ * The load of one engine's workers, as the gauges read it. Declared here so the transport needs nothing of
+ * the engines: the composition (app.ts) hands in the registry's figures, which have this shape.
+ */
+export interface WorkerLoad {
+  /** Workers running a segment. */
+  readonly busy: number;
+  /** Workers ready and waiting for a segment. */
+  readonly idle: number;
+  /** Segments waiting for a free worker. */
+  readonly queued: number;
 }
 
 /** Live numbers the server knows; read at each scrape. */
@@ -57,7 +69,7 @@ const REAL_TIME_FACTOR_BUCKETS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0
 const NON_ERROR_OUTCOMES = new Set(['ok', 'client_closed', 'shutdown']);
 
 /** `engineStats`: the load of each running engine, by engine id. */
-export function createMetrics(engineStats?: () => ReadonlyMap<string, EngineStats>): ServerMetrics {
+export function createMetrics(engineStats?: () => ReadonlyMap<string, WorkerLoad>): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];

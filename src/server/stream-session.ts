@@ -6,11 +6,10 @@
  */
 import type { WebSocket } from 'ws';
 import { errorFrame, audioEndFrame, audioFrame } from '../protocol/frames.js';
-import { VoxwireError, isVoxwireError } from '../protocol/errors.js';
+import { VoxwireError, catalogueError } from '../protocol/errors.js';
 import { parseStreamFrame, RequestError, RequestIdCounter, WEBSOCKET_TEXT_LIMIT, type RequestId, type StreamRequest } from '../protocol/stream-request.js';
 import { resolveSpeech, type SpeechJob } from '../protocol/speech-job.js';
-import { renderAudio, type RenderedChunk } from '../synthesis/render.js';
-import { AudioSeconds } from '../audio/duration.js';
+import { AudioSeconds, streamSpeech, type RenderedChunk } from '../synthesis/speech.js';
 import type { RequestRecord } from './metrics.js';
 import { Prefetcher } from './prefetch.js';
 import type { ServerContext } from './context.js';
@@ -115,7 +114,7 @@ export class StreamSession {
       const job = resolveSpeech(request, WEBSOCKET_TEXT_LIMIT, this.context.voices, this.context.pipeline);
       this.enqueue({ kind: 'speech', request, job, abort: new AbortController(), receivedAt });
     } catch (error) {
-      this.enqueue({ kind: 'error', error: isVoxwireError(error) ? error : this.internalError(error), requestId: request.requestId, request });
+      this.enqueue({ kind: 'error', error: catalogueError(error) ?? this.internalError(error), requestId: request.requestId, request });
     }
   }
 
@@ -171,7 +170,7 @@ export class StreamSession {
       terminalSent = await this.send(audioEndFrame(request.requestId));
     } catch (error) {
       if (this.closed) return;
-      const failure = isVoxwireError(error) ? error : this.internalError(error);
+      const failure = catalogueError(error) ?? this.internalError(error);
       if (failure.cause !== undefined) this.context.log.error({ err: failure.cause, request_id: request.requestId }, 'synthesis failed');
       outcome = failure.errorName;
       terminalSent = await this.send(errorFrame(failure, request.requestId));
@@ -215,11 +214,12 @@ export class StreamSession {
 
   private start(entry: QueueEntry & { kind: 'speech' }): Prefetcher<RenderedChunk> {
     const { request, job, abort } = entry;
-    const rendered = renderAudio(
-      this.context.pipeline,
-      { plan: job.plan, voice: job.voice, prepared: job.prepared, signal: abort.signal, timestamps: !request.binaryResponse },
-      { format: request.audio, header: request.noAudioHeader ? 'none' : 'streaming' },
-    );
+    const rendered = streamSpeech(this.context.pipeline, job, {
+      format: request.audio,
+      header: request.noAudioHeader ? 'none' : 'streaming',
+      timestamps: !request.binaryResponse,
+      signal: abort.signal,
+    });
     return new Prefetcher(rendered, PREFETCH_CHUNKS);
   }
 

@@ -1,5 +1,8 @@
 /**
- * Timestamps, computed in one place from engine events (protocol.md, "Timestamps").
+ * Timestamps, computed in one place from engine events (protocol.md, "Timestamps"): this module places each
+ * unit on the request's timeline in engine samples (adding its segment's start), turns those into the wire's
+ * seconds, moves them onto the client's sample grid (resampling, the MP3 decoder's start delay) and into WAV cue
+ * sample offsets. No other module changes a timestamp's unit or offset.
  *
  * Graphemes: every code point of the written text gets a [start, end] span.
  * - A word's letters share the word's span equally. A word starts at its engine word event and ends at the
@@ -22,6 +25,9 @@
  * one. Whatever comes later starts at or after that point, so starts still never decrease, every character is
  * still placed exactly once, and no time lies past the audio.
  */
+import type { AudioFormat } from '../audio/formats.js';
+import { startDelaySamples } from '../audio/container.js';
+import type { WavCue } from '../audio/wav.js';
 import type { EngineChunk, PhonemeEvent, WordEvent } from '../engines/engine.js';
 
 /** A timed unit: one grapheme or one phoneme, times in request-relative samples of the engine rate. */
@@ -265,4 +271,54 @@ export class SegmentAligner {
     }
     this.nextGrapheme = to;
   }
+}
+
+/** Appends units (request-relative samples at the engine's `rate`) to the wire's lists, in seconds. */
+export function appendUnits(chars: string[], times: [number, number][], units: readonly TimedUnit[], rate: number): void {
+  for (const unit of units) {
+    chars.push(unit.text);
+    times.push([unit.start / rate, unit.end / rate]);
+  }
+}
+
+/** Where the client's audio puts a sound: its sample rate, and how late a decoder plays the first sample. */
+export interface OutputGrid {
+  readonly rate: number;
+  readonly delaySamples: number;
+}
+
+/** The grid of a format. Times include the decoder's start delay (MP3's): they say when the listener hears each sound. */
+export function outputGrid(format: AudioFormat): OutputGrid {
+  return { rate: format.sampleRate, delaySamples: startDelaySamples(format) };
+}
+
+/**
+ * Floors every time onto the output sample grid: the resampled stream holds at least floor(n·out/in)
+ * samples, so a floored time never lies past the end of the audio, and flooring keeps starts in order. Every
+ * time is then shifted by the grid's start delay.
+ */
+export function toOutputGrid(alignment: Alignment, grid: OutputGrid): Alignment {
+  const snap = (seconds: number): number => (Math.floor(seconds * grid.rate + 1e-6) + grid.delaySamples) / grid.rate;
+  const snapPair = ([start, end]: [number, number]): [number, number] => [snap(start), snap(end)];
+  return {
+    graph_chars: alignment.graph_chars,
+    graph_times: alignment.graph_times.map(snapPair),
+    phon_chars: alignment.phon_chars,
+    phon_times: alignment.phon_times.map(snapPair),
+  };
+}
+
+/**
+ * The cue list of a timestamped WAV (`wav_encoded_timestamps`): one cue per grapheme, then one per phoneme. The
+ * alignment's times already lie on the output grid (toOutputGrid), so rounding recovers the exact sample offsets.
+ */
+export function alignmentCues(alignment: Alignment, sampleRate: number): WavCue[] {
+  const toSample = (seconds: number): number => Math.round(seconds * sampleRate);
+  const cues = (chars: readonly string[], times: readonly [number, number][], purpose: WavCue['purpose']): WavCue[] =>
+    chars.map((text, index) => {
+      const [start, end] = times[index] ?? [0, 0];
+      const sampleOffset = toSample(start);
+      return { sampleOffset, lengthSamples: Math.max(0, toSample(end) - sampleOffset), purpose, text };
+    });
+  return [...cues(alignment.graph_chars, alignment.graph_times, 'grph'), ...cues(alignment.phon_chars, alignment.phon_times, 'phon')];
 }

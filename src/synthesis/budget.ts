@@ -4,7 +4,7 @@
  * column are known (ssml/plan-builder.ts, ssml/prosody.ts); the character counts are checked here, on the
  * finished plan, whatever the plan came from.
  */
-import { VoxwireError } from '../protocol/errors.js';
+import { SynthesisError } from './errors.js';
 import type { SynthesisPlan } from './plan.js';
 
 export interface CostBudget {
@@ -58,18 +58,18 @@ export function planCost(plan: SynthesisPlan): PlanCost {
   return { writtenChars, spokenChars };
 }
 
-/** The plan's cost, or TextTooLong when it is over the budget (the written limit is checked first). */
+/** The plan's cost, or a 'too-long' SynthesisError when it is over the budget (the written limit is checked first). */
 export function checkBudget(plan: SynthesisPlan, budget: CostBudget): PlanCost {
   const cost = planCost(plan);
   if (cost.writtenChars > budget.writtenChars) {
-    throw new VoxwireError('TextTooLong', `\`data\` has ${cost.writtenChars} characters (not counting tags); the limit is ${budget.writtenChars}.`, {
+    throw new SynthesisError('too-long', `\`data\` has ${cost.writtenChars} characters (not counting tags); the limit is ${budget.writtenChars}.`, {
       length: cost.writtenChars,
       max_length: budget.writtenChars,
     });
   }
   if (cost.spokenChars > budget.spokenChars) {
-    throw new VoxwireError(
-      'TextTooLong',
+    throw new SynthesisError(
+      'too-long',
       `\`data\` asks for ${cost.spokenChars} characters to be spoken (aliases, phonemes and say-as expansions included); the limit is ${budget.spokenChars}.`,
       { spoken_length: cost.spokenChars, max_spoken_length: budget.spokenChars },
     );

@@ -5,8 +5,8 @@
 import { EngineFailure, type Engine, type EngineSegment, type EngineVoiceSpec, type Prosody } from '../engines/engine.js';
 import type { EngineLookup } from '../engines/registry.js';
 import { applyGain } from '../audio/pcm.js';
-import { VoxwireError } from '../protocol/errors.js';
-import { emptyAlignment, SegmentAligner, type Alignment, type TimedUnit } from './alignment.js';
+import { SynthesisError } from './errors.js';
+import { appendUnits, emptyAlignment, SegmentAligner, type Alignment } from './alignment.js';
 import type { SynthesisPlan } from './plan.js';
 import { splitIntoSegments } from './segmenter.js';
 
@@ -88,7 +88,7 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
   function prepare(plan: SynthesisPlan, voice: PipelineVoice): PreparedSynthesis {
     const engine = engines.engine(voice.engine);
     if (engine === undefined) {
-      throw new VoxwireError('SynthesisFailure', `The ${voice.engine} engine that speaks this voice is not running on this server.`, { engine: voice.engine });
+      throw new SynthesisError('engine-unavailable', `The ${voice.engine} engine that speaks this voice is not running on this server.`, { engine: voice.engine });
     }
     const capabilities = engine.capabilities;
     const rate = capabilities.sampleRate;
@@ -107,12 +107,11 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
       const itemVoice = item.language === undefined ? voice : languageVoice(item.language, voice, capabilities.name);
       const { prosody, gain } = withinCapabilities(item.prosody, capabilities);
       if (item.ipa !== undefined && !capabilities.phonemeInput) {
-        throw new VoxwireError('InvalidSSML', `The ${capabilities.name} engine cannot speak <phoneme> input; choose a voice of an engine that can.`, { tag: 'phoneme', engine: capabilities.name });
+        throw new SynthesisError('invalid-markup', `The ${capabilities.name} engine cannot speak <phoneme> input; choose a voice of an engine that can.`, { tag: 'phoneme', engine: capabilities.name });
       }
       const unspeakable = item.ipa === undefined ? engine.unspeakable?.(item.spoken) : undefined;
       if (unspeakable !== undefined) {
-        throw new VoxwireError('InvalidRequest', `${unspeakable}; choose a voice whose engine reads this language (GET /api/v2/voices).`, {
-          field: 'data',
+        throw new SynthesisError('unreadable-text', `${unspeakable}; choose a voice whose engine reads this language (GET /api/v2/voices).`, {
           engine: capabilities.name,
         });
       }
@@ -136,7 +135,7 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
     if (voice.language.toLowerCase().startsWith(language.toLowerCase())) return voice;
     const found = resolveVoice(language, voice.gender, engine);
     if (found === undefined) {
-      throw new VoxwireError('InvalidSSML', `No ${engine} voice speaks the language "${language}" (a request stays on its voice's engine).`, { language, engine });
+      throw new SynthesisError('invalid-markup', `No ${engine} voice speaks the language "${language}" (a request stays on its voice's engine).`, { language, engine });
     }
     return found;
   }
@@ -174,7 +173,7 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
             yield* shaper.ready();
           }
         } catch (error) {
-          if (error instanceof EngineFailure) throw new VoxwireError('SynthesisFailure', 'The speech engine failed on this request.', {}, { cause: error });
+          if (error instanceof EngineFailure) throw new SynthesisError('engine-failed', 'The speech engine failed on this request.', {}, { cause: error });
           throw error;
         }
         if (request.signal.aborted) return;
@@ -195,7 +194,7 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
  */
 function withinCapabilities(prosody: Prosody, capabilities: Engine['capabilities']): { prosody: Prosody; gain: number } {
   const refuse = (attribute: string): never => {
-    throw new VoxwireError('InvalidSSML', `The ${capabilities.name} engine cannot change ${attribute}: <prosody ${attribute}> is not supported by this voice.`, {
+    throw new SynthesisError('invalid-markup', `The ${capabilities.name} engine cannot change ${attribute}: <prosody ${attribute}> is not supported by this voice.`, {
       tag: 'prosody',
       attribute,
       engine: capabilities.name,
@@ -297,12 +296,5 @@ class ChunkShaper {
       this.aligners.shift();
     }
     return alignment;
-  }
-}
-
-function appendUnits(chars: string[], times: [number, number][], units: readonly TimedUnit[], rate: number): void {
-  for (const unit of units) {
-    chars.push(unit.text);
-    times.push([unit.start / rate, unit.end / rate]);
   }
 }

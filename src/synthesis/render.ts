@@ -5,9 +5,8 @@
  */
 import { createEncodedStream, type EncodedStream } from '../audio/encoded-stream.js';
 import type { AudioFormat } from '../audio/formats.js';
-import { MP3_START_DELAY_SAMPLES } from '../audio/mp3.js';
-import { VoxwireError } from '../protocol/errors.js';
-import { emptyAlignment, type Alignment } from './alignment.js';
+import { SynthesisError } from './errors.js';
+import { emptyAlignment, outputGrid, toOutputGrid, type Alignment } from './alignment.js';
 import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline, SynthesisRequest } from './pipeline.js';
 import type { SynthesisPlan } from './plan.js';
 
@@ -56,10 +55,7 @@ export async function* renderAudio(
 ): AsyncGenerator<RenderedChunk, void, undefined> {
   const prepared = request.prepared ?? pipeline.prepare(request.plan, request.voice);
   const stream: EncodedStream = await createEncodedStream({ engineRate: prepared.sampleRate, format: options.format, header: options.header });
-  const outputRate = options.format.sampleRate;
-  // A decoder plays MP3 that many samples late and cannot trim it (no LAME tag is allowed), so the times say
-  // when the listener hears each sound.
-  const delaySamples = options.format.format === 'mp3' ? MP3_START_DELAY_SAMPLES : 0;
+  const grid = outputGrid(options.format);
   // Units wait here until the encoded audio holds their start: the resampler's filter and the MP3 encoder's
   // frames make the output lag the engine's audio, on which the pipeline placed them.
   const waiting = emptyAlignment();
@@ -71,8 +67,8 @@ export async function* renderAudio(
         if (request.signal.aborted) return;
       }
       const audio = stream.push(chunk.samples);
-      appendAlignment(waiting, toOutputGrid(chunk.alignment, outputRate, delaySamples));
-      const alignment = takeStartingBefore(waiting, stream.emittedSamples / outputRate);
+      appendAlignment(waiting, toOutputGrid(chunk.alignment, grid));
+      const alignment = takeStartingBefore(waiting, stream.emittedSamples / grid.rate);
       if (audio.length > 0 || hasUnits(alignment)) yield { audio, alignment };
     }
     if (request.signal.aborted) return;
@@ -130,7 +126,7 @@ export async function renderWhole(
     if (chunk.audio.length > 0) chunks.push(chunk.audio);
     bytes += chunk.audio.length;
     if (bytes > maxBytes) {
-      throw new VoxwireError('TextTooLong', `The audio of this request would exceed ${maxBytes} bytes; ask for less text, a lower sample rate or precision, or stream it.`, { max_audio_bytes: maxBytes });
+      throw new SynthesisError('too-long', `The audio of this request would exceed ${maxBytes} bytes; ask for less text, a lower sample rate or precision, or stream it.`, { max_audio_bytes: maxBytes });
     }
     appendAlignment(alignment, chunk.alignment);
     options.onProgress?.(alignment.graph_chars.length);
@@ -166,20 +162,4 @@ function countBefore(times: readonly [number, number][], seconds: number): numbe
   let count = 0;
   while (count < times.length && times[count]![0] < seconds) count += 1;
   return count;
-}
-
-/**
- * Floors every time onto the output sample grid: the resampled stream holds at least floor(n·out/in)
- * samples, so a floored time never lies past the end of the audio, and flooring keeps starts in order.
- * `delaySamples` shifts every time by the encoder's fixed start delay (MP3).
- */
-function toOutputGrid(alignment: Alignment, outputRate: number, delaySamples: number): Alignment {
-  const snap = (seconds: number): number => (Math.floor(seconds * outputRate + 1e-6) + delaySamples) / outputRate;
-  const snapPair = ([start, end]: [number, number]): [number, number] => [snap(start), snap(end)];
-  return {
-    graph_chars: alignment.graph_chars,
-    graph_times: alignment.graph_times.map(snapPair),
-    phon_chars: alignment.phon_chars,
-    phon_times: alignment.phon_times.map(snapPair),
-  };
 }

@@ -8,7 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILT_IN_ENGINES } from '../../src/engines/registry.js';
 import { childSandbox } from '../support/child-env.js';
+
+interface Side {
+  readonly w1: { readonly requests: number; readonly errors: number; readonly audioSeconds: number };
+  readonly w3: readonly { readonly requests: number; readonly errors: number }[];
+}
 
 interface Paced {
   readonly clients: number;
@@ -30,7 +36,7 @@ test('npm run bench --quick completes and writes latest.json and latest.md', { t
     assert.equal(run.status, 0, `benchmark failed:\n${run.stderr}`);
 
     const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Record<string, Record<string, unknown>>;
-    assert.deepEqual(Object.keys(results).sort(), ['comparisons', 'engine', 'generatedAt', 'machine', 'server', 'settings']);
+    assert.deepEqual(Object.keys(results).sort(), ['comparisons', 'engine', 'engines', 'generatedAt', 'machine', 'server', 'settings']);
     assert.equal(results['settings']!['quick'], true);
     for (const key of ['cpu', 'cores', 'node']) assert.ok(results['machine']![key], `machine.${key}`);
     for (const key of ['w1', 'w2', 'w3', 'w3Paced', 'formats', 'memory', 'maxRealtimeClients', 'maxRealtimeClientsPaced']) assert.ok(key in results['server']!, `server.${key}`);
@@ -63,7 +69,22 @@ test('npm run bench --quick completes and writes latest.json and latest.md', { t
     assert.equal(w2.errors, 0);
     assert.ok(w2.audioSeconds > 10, `W2 is a long text, got ${w2.audioSeconds} s of audio`);
 
+    // Every built-in engine is measured, voxwire beside the raw engine, each side answering every request.
+    const engines = results['engines'] as unknown as { engine: string; server: Side; raw: Side }[];
+    assert.deepEqual(engines.map((row) => row.engine), BUILT_IN_ENGINES.map((plugin) => plugin.id));
+    for (const row of engines) {
+      for (const [side, measured] of [['server', row.server], ['raw', row.raw]] as const) {
+        assert.equal(measured.w1.requests, 3, `${row.engine} ${side} W1 requests`);
+        assert.equal(measured.w1.errors, 0, `${row.engine} ${side} W1 errors`);
+        assert.ok(measured.w1.audioSeconds > 0, `${row.engine} ${side} W1 made audio`);
+        assert.ok(measured.w3.length >= 1, `${row.engine} ${side} W3 ran`);
+        for (const round of measured.w3) assert.ok(round.requests > 0 && round.errors === 0, `${row.engine} ${side} W3: ${round.requests} requests, ${round.errors} errors`);
+      }
+    }
+
     const markdown = readFileSync(join(out, 'latest.md'), 'utf8');
+    assert.match(markdown, /\*\*Every engine\*\*/);
+    for (const plugin of BUILT_IN_ENGINES) assert.match(markdown, new RegExp(`\\| ${plugin.id} \\(`));
     assert.match(markdown, /\| N \| requests \|/);
     assert.match(markdown, /paced like voice agents/);
     assert.match(markdown, /idle sockets/);

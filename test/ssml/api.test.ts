@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NEUTRAL_PROSODY } from '../../src/engines/engine.js';
-import { isVoxwireError } from '../../src/protocol/errors.js';
+import { wireError } from '../support/wire-error.js';
 import { planCost } from '../../src/synthesis/budget.js';
 import { isSsml, planFromData, planFromSsml, planFromText } from '../../src/synthesis/ssml/index.js';
 import { plan, speech, writtenOf } from './helpers.js';
@@ -31,8 +31,8 @@ describe('isSsml', () => {
     const error = (data: string) => {
       try {
         planFromData(data);
-      } catch (caught) {
-        assert.ok(isVoxwireError(caught));
+      } catch (thrown) {
+        const caught = wireError(thrown);
         return { name: caught.errorName, line: caught.params.line, column: caught.params.column };
       }
       return assert.fail('expected an error');
@@ -43,12 +43,17 @@ describe('isSsml', () => {
   });
   it('a DOCTYPE in the prolog makes data SSML, refused', () => {
     assert.equal(isSsml('<!DOCTYPE speak><speak>x</speak>'), true);
-    assert.throws(() => planFromData('<?xml version="1.0"?>\n<!DOCTYPE speak>\n<speak>x</speak>'), (error: unknown) =>
-      isVoxwireError(error) && error.errorName === 'InvalidSSML' && error.params.line === 2 && error.params.column === 1);
+    assert.throws(() => planFromData('<?xml version="1.0"?>\n<!DOCTYPE speak>\n<speak>x</speak>'), (thrown: unknown) => {
+      const error = wireError(thrown);
+      return error.errorName === 'InvalidSSML' && error.params.line === 2 && error.params.column === 1;
+    });
   });
   it('<SPEAK> and other spellings are refused, not read aloud: XML names are case-sensitive', () => {
     for (const data of ['<SPEAK>Hi</SPEAK>', ' <Speak>Hi</Speak>', '<?xml version="1.0"?><sPeAk>Hi</sPeAk>']) {
-      assert.throws(() => planFromData(data), (error: unknown) => isVoxwireError(error) && error.errorName === 'InvalidSSML' && /case-sensitive/.test(error.message), data);
+      assert.throws(() => planFromData(data), (thrown: unknown) => {
+        const error = wireError(thrown);
+        return error.errorName === 'InvalidSSML' && /case-sensitive/.test(error.message);
+      }, data);
     }
     assert.equal(planFromData('SPEAK up!').items.length, 1, 'the word alone is plain text');
   });
@@ -102,7 +107,10 @@ describe('language switches', () => {
     assert.equal(planFromSsml('<speak>Hi <lang xml:lang="de-DE">hallo</lang></speak>', {}, speaks).items.length, 2);
     assert.throws(
       () => planFromSsml('<speak>Hi\n  <lang xml:lang="tlh">Qapla</lang></speak>', {}, speaks),
-      (error: unknown) => isVoxwireError(error) && error.errorName === 'InvalidSSML' && error.params['line'] === 2 && error.params['column'] === 3,
+      (thrown: unknown) => {
+        const error = wireError(thrown);
+        return error.errorName === 'InvalidSSML' && error.params['line'] === 2 && error.params['column'] === 3;
+      },
     );
   });
 });

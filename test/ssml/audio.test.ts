@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Engine } from '../../src/engines/engine.js';
-import { VoxwireError } from '../../src/protocol/errors.js';
+import { wireError } from '../support/wire-error.js';
 import { registryOf } from '../../src/engines/registry.js';
 import { createPipeline, type SynthesisPipeline } from '../../src/synthesis/pipeline.js';
 import { planFromSsml } from '../../src/synthesis/ssml/index.js';
@@ -88,8 +88,8 @@ const SENTENCE = 'The quick brown fox jumps over the lazy dog';
 
 /** A plan the engine cannot serve is refused before any audio is made, naming the engine. */
 function assertRefused(ssml: string): void {
-  assert.throws(() => pipeline.prepare(planFromSsml(ssml), voice), (error: unknown) => {
-    assert.ok(error instanceof VoxwireError, String(error));
+  assert.throws(() => pipeline.prepare(planFromSsml(ssml), voice), (thrown: unknown) => {
+    const error = wireError(thrown);
     assert.equal(error.errorName, 'InvalidSSML');
     assert.equal(error.params['engine'], engine.capabilities.name);
     return true;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { SaxesParser } from 'saxes';
-import { isVoxwireError } from '../../src/protocol/errors.js';
+import { wireError } from '../support/wire-error.js';
 import type { PlanItem, SpeechItem, SynthesisPlan } from '../../src/synthesis/plan.js';
 import { planFromSsml } from '../../src/synthesis/ssml/index.js';
 
@@ -47,8 +47,8 @@ export function only<T extends PlanItem['kind']>(result: SynthesisPlan, kind: T)
 export function assertInvalid(data: string, line: number, column: number, pattern: RegExp): void {
   assert.throws(
     () => planFromSsml(data),
-    (error: unknown) => {
-      assert.ok(isVoxwireError(error), `expected a VoxwireError, got ${String(error)}`);
+    (thrown: unknown) => {
+      const error = wireError(thrown);
       assert.equal(error.errorName, 'InvalidSSML');
       assert.equal(error.status, 400);
       assert.equal(error.closeCode, null);
@@ -61,8 +61,10 @@ export function assertInvalid(data: string, line: number, column: number, patter
 
 /** Asserts InvalidSSML without caring where (hostile input whose position is incidental). */
 export function assertRefused(data: string): void {
-  assert.throws(() => planFromSsml(data), (error: unknown) => isVoxwireError(error) && error.errorName === 'InvalidSSML'
-    && typeof error.params.line === 'number' && typeof error.params.column === 'number');
+  assert.throws(() => planFromSsml(data), (thrown: unknown) => {
+    const error = wireError(thrown);
+    return error.errorName === 'InvalidSSML' && typeof error.params.line === 'number' && typeof error.params.column === 'number';
+  });
 }
 
 export function near(actual: number, expected: number, message?: string): void {

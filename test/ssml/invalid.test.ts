@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isVoxwireError } from '../../src/protocol/errors.js';
+import { wireError } from '../support/wire-error.js';
 import { planFromSsml } from '../../src/synthesis/ssml/index.js';
 import { assertInvalid, assertRefused, plan } from './helpers.js';
 
@@ -37,8 +37,10 @@ describe('InvalidSSML with line and column', () => {
   it('SSML over 64 KiB is TextTooLong, counted in UTF-8 bytes', () => {
     const long = (bytes: number) => `<speak>${'a'.repeat(bytes - 15)}</speak>`;
     assert.equal(plan(long(64 * 1024)).items.length, 1);
-    const tooLong = (data: string, bytes: number) => assert.throws(() => planFromSsml(data), (error: unknown) =>
-      isVoxwireError(error) && error.errorName === 'TextTooLong' && error.params.bytes === bytes && error.params.max_bytes === 65536);
+    const tooLong = (data: string, bytes: number) => assert.throws(() => planFromSsml(data), (thrown: unknown) => {
+      const error = wireError(thrown);
+      return error.errorName === 'TextTooLong' && error.params.bytes === bytes && error.params.max_bytes === 65536;
+    });
     tooLong(long(64 * 1024 + 1), 65537);
     tooLong(`<speak>${'é'.repeat(40_000)}</speak>`, 80_015);
   });

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { AudioFormat } from '../../src/audio/formats.js';
 import { NEUTRAL_PROSODY, type Engine } from '../../src/engines/engine.js';
 import { createEspeakEngine } from '../../src/engines/espeak/engine.js';
-import { isVoxwireError } from '../../src/protocol/errors.js';
+import { wireError } from '../support/wire-error.js';
 import { createPipeline, type SynthesisPipeline } from '../../src/synthesis/pipeline.js';
 import type { SynthesisPlan } from '../../src/synthesis/plan.js';
 import { renderWhole } from '../../src/synthesis/render.js';
@@ -63,7 +63,10 @@ describe('rendering and the event loop', () => {
     const plan: SynthesisPlan = { items: [speech('This sentence is long enough to make more than a few kilobytes of audio at this rate. '.repeat(6))] };
     await assert.rejects(
       renderWhole(pipeline, { plan, voice: ESPEAK_VOICE }, { format: 'wav', sampleRate: 48000, precision: 'PCM_32' }, new AbortController().signal, { maxBytes: 50_000 }),
-      (error: unknown) => isVoxwireError(error) && error.errorName === 'TextTooLong' && /50000 bytes/.test(error.message),
+      (thrown: unknown) => {
+        const error = wireError(thrown);
+        return error.errorName === 'TextTooLong' && /50000 bytes/.test(error.message);
+      },
     );
     await waitUntil(() => engine.stats?.().busy === 0 && engine.stats?.().queued === 0, 10_000, 'the engine is idle again');
   });

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { VoxwireError, isVoxwireError } from '../../protocol/errors.js';
+import { VoxwireError, catalogueError } from '../../protocol/errors.js';
 import type { KeyVerifier } from '../../keys/verifier.js';
 import type { JsonObject } from '../../protocol/stream-request.js';
 import { authenticate } from '../auth.js';
@@ -100,45 +100,32 @@ export function createHttpRouter({ context, verifier, limits }: HttpDependencies
   const open = new Set<Open>();
 
   async function serve(request: IncomingMessage, response: ServerResponse, url: URL, signal: AbortSignal, tracked: Tracked): Promise<void> {
+    // Each refusal is answered in the error shape and named in the request's log line.
+    const refuse = (failure: HttpFailure, headers: Record<string, string> = {}): Promise<void> => {
+      tracked.errorName = failure.errorName;
+      return sendError(request, response, failure, headers);
+    };
     const matched = match(request.method ?? 'GET', url.pathname);
-    if ('failure' in matched) {
-      tracked.errorName = matched.failure.errorName;
-      await sendError(request, response, matched.failure, matched.allow === undefined ? {} : { Allow: matched.allow });
-      return;
-    }
+    if ('failure' in matched) return refuse(matched.failure, matched.allow === undefined ? {} : { Allow: matched.allow });
     const { route, params } = matched;
     tracked.endpoint = route.endpoint;
     const auth = authenticate(verifier, request.headers, url);
     if (!auth.ok && auth.unavailable !== undefined) {
       context.log.error({ err: auth.unavailable }, 'http request refused: the keys cannot be checked');
-      tracked.errorName = 'ServiceUnavailable';
-      await sendError(request, response, transportFailure(503, auth.reason), { 'Retry-After': '2' });
-      return;
+      return refuse(transportFailure(503, auth.reason), { 'Retry-After': '2' });
     }
-    if (!auth.ok) {
-      tracked.errorName = 'Unauthorized';
-      await sendError(request, response, new VoxwireError('Unauthorized', auth.reason), { 'WWW-Authenticate': 'Bearer' });
-      return;
-    }
+    if (!auth.ok) return refuse(new VoxwireError('Unauthorized', auth.reason), { 'WWW-Authenticate': 'Bearer' });
     tracked.key = auth.principal.name;
     let body = NO_BODY;
     if (route.json) {
-      if (!isJsonContentType(request.headers['content-type'])) {
-        tracked.errorName = 'UnsupportedMediaType';
-        // Closing spares reading a body that will not be used.
-        await sendError(request, response, transportFailure(415, 'Send the request body as `Content-Type: application/json`.'), { Connection: 'close' });
-        return;
-      }
+      // Closing spares reading a body that will not be used.
+      if (!isJsonContentType(request.headers['content-type'])) return refuse(transportFailure(415, 'Send the request body as `Content-Type: application/json`.'), { Connection: 'close' });
       // Read before a slot is taken: a client trickling its body must not hold one meanwhile.
       body = await readJsonBody(request);
       if (signal.aborted) return;
     }
     const release = limits.acquire(auth.principal, verifier.hasKeys());
-    if (release === undefined) {
-      tracked.errorName = 'ConcurrencyLimitExceeded';
-      await sendError(request, response, new VoxwireError('ConcurrencyLimitExceeded', 'Too many requests in flight for this key or server; retry later.'), { 'Retry-After': '1' });
-      return;
-    }
+    if (release === undefined) return refuse(new VoxwireError('ConcurrencyLimitExceeded', 'Too many requests in flight for this key or server; retry later.'), { 'Retry-After': '1' });
     response.once('close', release);
     await route.handler({ request, response, url, params, body, principal: auth.principal, signal, context, report: tracked });
   }
@@ -155,59 +142,9 @@ export function createHttpRouter({ context, verifier, limits }: HttpDependencies
     response.once('close', () => {
       open.delete(entry);
       if (!response.writableFinished) abort.abort();
-      finished(request, response, url, requestId, tracked, startedAt);
+      finished(context, request, response, url, requestId, tracked, startedAt);
     });
-    serve(request, response, url, abort.signal, tracked).catch((error: unknown) => fail(request, response, error, tracked));
-  }
-
-  /** The request's one log line and its metrics, the same fields as a WebSocket request's. */
-  function finished(request: IncomingMessage, response: ServerResponse, url: URL, requestId: string, tracked: Tracked, startedAt: number): void {
-    const elapsedMs = performance.now() - startedAt;
-    const outcome = tracked.errorName ?? (response.writableFinished ? 'ok' : 'client_closed');
-    const firstAudioMs = tracked.firstAudioAt === undefined ? undefined : tracked.firstAudioAt - startedAt;
-    const streamed = tracked.endpoint === 'http_stream';
-    context.metrics.request({
-      endpoint: tracked.endpoint,
-      outcome,
-      ...(firstAudioMs === undefined || !streamed ? {} : { firstAudioSeconds: firstAudioMs / 1000 }),
-      audioSeconds: tracked.audioSeconds,
-      elapsedSeconds: elapsedMs / 1000,
-    });
-    const fields = tracked.fields;
-    context.log.info(
-      {
-        request_id: requestId,
-        method: request.method,
-        path: url.pathname,
-        status: response.statusCode,
-        key: tracked.key ?? null,
-        voice: fields?.voiceUuid ?? null,
-        chars: tracked.chars ?? null,
-        format: fields?.audio.format ?? null,
-        sample_rate: fields?.audio.sampleRate ?? null,
-        first_audio_ms: firstAudioMs === undefined ? null : Math.round(firstAudioMs * 10) / 10,
-        audio_seconds: Math.round(tracked.audioSeconds * 1000) / 1000,
-        duration_ms: Math.round(elapsedMs),
-        outcome,
-      },
-      'http request',
-    );
-  }
-
-  function fail(request: IncomingMessage, response: ServerResponse, error: unknown, tracked: Tracked): void {
-    if (!isVoxwireError(error)) context.log.error({ err: error }, 'http request failed');
-    else if (error.cause !== undefined) context.log.error({ err: error.cause }, 'synthesis failed');
-    // Already answered (the shutdown's 503): nothing more to say, and cutting now could lose that answer.
-    if (response.writableEnded) return;
-    const failure = isVoxwireError(error) ? error : new VoxwireError('SynthesisFailure', 'The server failed on this request.');
-    tracked.errorName = failure.errorName;
-    // Mid-stream, the status line is gone: cutting the connection tells the client the audio is incomplete.
-    if (response.headersSent) {
-      response.destroy();
-      return;
-    }
-    const closing = failure.errorName === 'MessageTooLarge' ? { Connection: 'close' } : {};
-    sendError(request, response, failure, closing).catch(() => response.destroy());
+    serve(request, response, url, abort.signal, tracked).catch((error: unknown) => fail(context, request, response, error, tracked));
   }
 
   function abandon(): number {
@@ -230,4 +167,55 @@ export function createHttpRouter({ context, verifier, limits }: HttpDependencies
       return open.size;
     },
   };
+}
+
+/** The request's one log line and its metrics, the same fields as a WebSocket request's. */
+function finished(context: ServerContext, request: IncomingMessage, response: ServerResponse, url: URL, requestId: string, tracked: Tracked, startedAt: number): void {
+  const elapsedMs = performance.now() - startedAt;
+  const outcome = tracked.errorName ?? (response.writableFinished ? 'ok' : 'client_closed');
+  const firstAudioMs = tracked.firstAudioAt === undefined ? undefined : tracked.firstAudioAt - startedAt;
+  const streamed = tracked.endpoint === 'http_stream';
+  context.metrics.request({
+    endpoint: tracked.endpoint,
+    outcome,
+    ...(firstAudioMs === undefined || !streamed ? {} : { firstAudioSeconds: firstAudioMs / 1000 }),
+    audioSeconds: tracked.audioSeconds,
+    elapsedSeconds: elapsedMs / 1000,
+  });
+  const fields = tracked.fields;
+  context.log.info(
+    {
+      request_id: requestId,
+      method: request.method,
+      path: url.pathname,
+      status: response.statusCode,
+      key: tracked.key ?? null,
+      voice: fields?.voiceUuid ?? null,
+      chars: tracked.chars ?? null,
+      format: fields?.audio.format ?? null,
+      sample_rate: fields?.audio.sampleRate ?? null,
+      first_audio_ms: firstAudioMs === undefined ? null : Math.round(firstAudioMs * 10) / 10,
+      audio_seconds: Math.round(tracked.audioSeconds * 1000) / 1000,
+      duration_ms: Math.round(elapsedMs),
+      outcome,
+    },
+    'http request',
+  );
+}
+
+function fail(context: ServerContext, request: IncomingMessage, response: ServerResponse, error: unknown, tracked: Tracked): void {
+  const known = catalogueError(error);
+  if (known === undefined) context.log.error({ err: error }, 'http request failed');
+  else if (known.cause !== undefined) context.log.error({ err: known.cause }, 'synthesis failed');
+  // Already answered (the shutdown's 503): nothing more to say, and cutting now could lose that answer.
+  if (response.writableEnded) return;
+  const failure = known ?? new VoxwireError('SynthesisFailure', 'The server failed on this request.');
+  tracked.errorName = failure.errorName;
+  // Mid-stream, the status line is gone: cutting the connection tells the client the audio is incomplete.
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const closing = failure.errorName === 'MessageTooLarge' ? { Connection: 'close' } : {};
+  sendError(request, response, failure, closing).catch(() => response.destroy());
 }

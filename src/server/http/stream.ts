@@ -4,35 +4,31 @@
  * A client that disconnects aborts the synthesis through the exchange's signal.
  */
 import type { ServerResponse } from 'node:http';
-import { wavHeaderWithCues } from '../../audio/wav.js';
 import { VoxwireError } from '../../protocol/errors.js';
-import { HTTP_TEXT_LIMIT, parseSpeechFields, type JsonObject } from '../../protocol/stream-request.js';
+import { HTTP_TEXT_LIMIT, parseFlags, parseSpeechFields } from '../../protocol/stream-request.js';
 import { resolveSpeech } from '../../protocol/speech-job.js';
-import { renderAudio, renderWhole } from '../../synthesis/render.js';
-import { AudioSeconds } from '../../audio/duration.js';
-import { alignmentCues } from './audio-file.js';
+import { AudioSeconds, carriesTimestamps, contentType as contentTypeOf, speakTimestampedWav, streamSpeech } from '../../synthesis/speech.js';
 import type { HttpExchange } from './exchange.js';
 
 export async function streamAudio({ response, body, context, signal, report }: HttpExchange): Promise<void> {
   const fields = parseSpeechFields(body);
   report.fields = fields;
-  const withTimestamps = wavEncodedTimestamps(body);
-  if (withTimestamps && fields.audio.format !== 'wav') {
+  const withTimestamps = parseFlags(body, ['wavEncodedTimestamps']).wavEncodedTimestamps;
+  if (withTimestamps && !carriesTimestamps(fields.audio)) {
     throw new VoxwireError('InvalidRequest', '`wav_encoded_timestamps` needs `output_format` "wav".', { field: 'wav_encoded_timestamps', allowed: ['false'] });
   }
   const job = resolveSpeech(fields, HTTP_TEXT_LIMIT, context.voices, context.pipeline);
   report.chars = job.characters;
-  const contentType = fields.audio.format === 'wav' ? 'audio/wav' : 'audio/mpeg';
-  // The timestamped form writes its own header, apart from the audio chunks.
-  const sent = new AudioSeconds(fields.audio, !withTimestamps);
+  const contentType = contentTypeOf(fields.audio);
 
   if (withTimestamps) {
-    const rendered = await renderWhole(context.pipeline, job, fields.audio, signal);
-    if (rendered === undefined) return;
+    const spoken = await speakTimestampedWav(context.pipeline, job, fields.audio, signal);
+    if (spoken === undefined) return;
     response.writeHead(200, { 'Content-Type': contentType });
     report.firstAudioAt = performance.now();
-    await write(response, wavHeaderWithCues(fields.audio.sampleRate, fields.audio.precision, alignmentCues(rendered.alignment, fields.audio.sampleRate)));
-    for (const chunk of rendered.chunks) {
+    await write(response, spoken.header);
+    const sent = new AudioSeconds(fields.audio, false);
+    for (const chunk of spoken.audio) {
       await write(response, chunk);
       sent.add(chunk);
       report.audioSeconds = sent.seconds;
@@ -41,7 +37,8 @@ export async function streamAudio({ response, body, context, signal, report }: H
     return;
   }
 
-  const chunks = renderAudio(context.pipeline, { plan: job.plan, voice: job.voice, prepared: job.prepared, signal, timestamps: false }, { format: fields.audio, header: 'streaming' });
+  const sent = new AudioSeconds(fields.audio, true);
+  const chunks = streamSpeech(context.pipeline, job, { format: fields.audio, header: 'streaming', timestamps: false, signal });
   for await (const chunk of chunks) {
     if (signal.aborted) return;
     if (chunk.audio.length === 0) continue;
@@ -55,13 +52,6 @@ export async function streamAudio({ response, body, context, signal, report }: H
   if (signal.aborted) return;
   if (!response.headersSent) response.writeHead(200, { 'Content-Type': contentType });
   response.end();
-}
-
-function wavEncodedTimestamps(body: JsonObject): boolean {
-  const value = body['wav_encoded_timestamps'];
-  if (value === undefined || value === null) return false;
-  if (typeof value !== 'boolean') throw new VoxwireError('InvalidRequest', '`wav_encoded_timestamps` must be true or false.', { field: 'wav_encoded_timestamps', allowed: ['true', 'false'] });
-  return value;
 }
 
 /** Writes a chunk, waiting while the socket is full so a slow reader slows its own synthesis. */

@@ -1,9 +1,7 @@
 /** `POST /synthesize` (protocol.md section 2): the whole file, base64, with its timestamps and durations. */
 import { HTTP_TEXT_LIMIT, parseSpeechFields } from '../../protocol/stream-request.js';
 import { resolveSpeech } from '../../protocol/speech-job.js';
-import { chunksDuration } from '../../audio/duration.js';
-import { wavFileHeader } from '../../audio/wav.js';
-import { renderWhole } from '../../synthesis/render.js';
+import { fileParts, speakWhole } from '../../synthesis/speech.js';
 import type { HttpExchange } from './exchange.js';
 import { sendJsonWithBase64 } from './responses.js';
 
@@ -12,23 +10,20 @@ export async function synthesize({ request, response, body, context, signal, rep
   report.fields = fields;
   const job = resolveSpeech(fields, HTTP_TEXT_LIMIT, context.voices, context.pipeline);
   report.chars = job.characters;
-  const rendered = await renderWhole(context.pipeline, job, fields.audio, signal);
-  if (rendered === undefined) return;
-  // The answer is written from the rendered chunks as they are: joining tens of MB into one buffer (twice, with
-  // the WAV header) held the event loop for 70–100 ms each time.
-  const file = fields.audio.format === 'wav' ? [wavFileHeader(fields.audio, rendered.bytes), ...rendered.chunks] : rendered.chunks;
+  const spoken = await speakWhole(context.pipeline, job, fields.audio, signal);
+  if (spoken === undefined) return;
   const title = body['title'];
-  report.audioSeconds = chunksDuration(fields.audio, rendered.chunks);
+  report.audioSeconds = spoken.seconds;
   await sendJsonWithBase64(request, response, 200, {
     success: true,
     audio_content: '',
-    audio_timestamps: rendered.alignment,
+    audio_timestamps: spoken.alignment,
     duration: report.audioSeconds,
-    synth_duration: Math.round(rendered.synthSeconds * 1000) / 1000,
+    synth_duration: Math.round(spoken.synthSeconds * 1000) / 1000,
     output_format: fields.audio.format,
     sample_rate: fields.audio.sampleRate,
     seed: 0,
     title: typeof title === 'string' ? title : null,
     issues: [],
-  }, 'audio_content', file);
+  }, 'audio_content', fileParts(spoken));
 }

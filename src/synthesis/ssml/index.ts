@@ -52,7 +52,7 @@ export function planFromText(data: string): SynthesisPlan {
 }
 
 /**
- * Throws VoxwireError('InvalidSSML', …, { line, column }) for anything it cannot honour, including a
+ * Throws SynthesisError('invalid-markup', …, { line, column }) for anything it cannot honour, including a
  * language switch to a language that `speaks` says no voice speaks.
  */
 export function planFromSsml(data: string, limits: Partial<SsmlLimits> = {}, speaks?: (language: string) => boolean): SynthesisPlan {

@@ -1,9 +1,9 @@
 /**
  * Where in the request's `data` something went wrong, and the one way this folder reports it: an
- * InvalidSSML error of the catalogue carrying 1-based `line` and `column` (columns count code points, as an
- * editor shows them, and as saxes counts them).
+ * 'invalid-markup' SynthesisError (InvalidSSML on the wire) carrying 1-based `line` and `column` (columns
+ * count code points, as an editor shows them, and as saxes counts them).
  */
-import { VoxwireError } from '../../protocol/errors.js';
+import { SynthesisError } from '../errors.js';
 
 export interface SourcePosition {
   readonly line: number;
@@ -42,8 +42,8 @@ export class PositionTracker {
   }
 }
 
-export function invalidSsml(message: string, at: SourcePosition): VoxwireError {
-  return new VoxwireError('InvalidSSML', `${message} (line ${at.line}, column ${at.column})`, {
+export function invalidSsml(message: string, at: SourcePosition): SynthesisError {
+  return new SynthesisError('invalid-markup', `${message} (line ${at.line}, column ${at.column})`, {
     line: at.line,
     column: at.column,
   });

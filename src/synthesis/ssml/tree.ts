@@ -7,7 +7,7 @@
  * past a limit. Parsing costs one pass over the text: every handler does constant work per event.
  */
 import { SaxesParser } from 'saxes';
-import { VoxwireError } from '../../protocol/errors.js';
+import { SynthesisError } from '../errors.js';
 import { invalidSsml, PositionTracker, type SourcePosition } from './position.js';
 
 export interface SsmlLimits {
@@ -63,7 +63,7 @@ export function parseSsmlTree(data: string, limits: SsmlLimits): SsmlElement {
   const start: SourcePosition = { line: 1, column: 1 };
   const bytes = Buffer.byteLength(data, 'utf8');
   if (bytes > limits.maxBytes) {
-    throw new VoxwireError('TextTooLong', `SSML \`data\` is ${bytes} bytes long; at most ${limits.maxBytes} are accepted.`, {
+    throw new SynthesisError('too-long', `SSML \`data\` is ${bytes} bytes long; at most ${limits.maxBytes} are accepted.`, {
       bytes,
       max_bytes: limits.maxBytes,
     });
