@@ -32,6 +32,8 @@ export interface VoxwireOptions {
   readonly globalConnections?: number;
   readonly shutdownGraceMs?: number;
   readonly heartbeatMs?: number;
+  /** How long a streamed request waits for text before it ends (protocol.md section 7: 30 s). */
+  readonly textStreamIdleMs?: number;
   readonly logger?: Logger;
   /** A second port serving only /metrics, /health and /ready (0 = any free port); absent: none. */
   readonly metricsPort?: number;
@@ -71,7 +73,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   }
   const pipeline = createPipeline(engines, voiceForLanguage);
   const metrics = createMetrics(() => engines.statsByEngine());
-  const context: ServerContext = { pipeline, voices: VOICE_DIRECTORY, log, metrics };
+  const context: ServerContext = { pipeline, voices: VOICE_DIRECTORY, log, metrics, ...(options.textStreamIdleMs === undefined ? {} : { textStreamIdleMs: options.textStreamIdleMs }) };
   let keyStore: StoreVerifier | undefined;
   try {
     keyStore =

@@ -37,6 +37,8 @@ export interface StreamRequest extends SpeechFields {
   readonly requestId: RequestId;
   readonly binaryResponse: boolean;
   readonly noAudioHeader: boolean;
+  /** `text_stream: true` (protocol.md section 7): `data` is the first text of a request fed by `text` messages. */
+  readonly textStream: boolean;
 }
 
 /** A validation failure that knows which request it belongs to (when the id could be resolved). */
@@ -65,8 +67,8 @@ export class RequestIdCounter {
   }
 }
 
-/** Parses the text of a WebSocket frame. Throws RequestError. */
-export function parseStreamFrame(text: string, ids: RequestIdCounter): StreamRequest {
+/** Parses the text of a WebSocket frame into a JSON object. Throws RequestError (BadJSON). */
+export function parseJsonFrame(text: string): JsonObject {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -74,14 +76,26 @@ export function parseStreamFrame(text: string, ids: RequestIdCounter): StreamReq
     throw new RequestError(badJson('The frame is not valid JSON.'), undefined);
   }
   if (!isJsonObject(value)) throw new RequestError(badJson('The frame must be a JSON object.'), undefined);
+  return value;
+}
+
+/** Validates a request frame (one without `type`). Throws RequestError. */
+export function parseStreamRequest(value: JsonObject, ids: RequestIdCounter): StreamRequest {
+  const textStream = value['text_stream'] === true;
+  // A streamed request is addressed by its id in every `text` message, so the client must choose it; it
+  // takes no number from the counter.
+  if (textStream && (value['request_id'] === undefined || value['request_id'] === null)) {
+    throw new RequestError(invalid('request_id', 'is required with `text_stream: true`: `text` messages name the request by it', ['integer', 'string']), undefined);
+  }
   const requestId = resolveRequestId(value, ids);
   try {
-    const fields = parseSpeechFields(value);
+    const fields = parseSpeechFields(textStream ? { ...value, data: optionalText(value, 'data') } : value, { emptyData: textStream });
     return {
       ...fields,
       requestId,
       binaryResponse: optionalBoolean(value, 'binary_response', false),
       noAudioHeader: optionalBoolean(value, 'no_audio_header', false),
+      textStream: optionalBoolean(value, 'text_stream', false),
     };
   } catch (error) {
     if (error instanceof VoxwireError) throw new RequestError(error, requestId);
@@ -96,6 +110,11 @@ export function parseStreamFrame(text: string, ids: RequestIdCounter): StreamReq
 function resolveRequestId(value: JsonObject, ids: RequestIdCounter): RequestId {
   const given = value['request_id'];
   if (given === undefined || given === null) return ids.take();
+  return parseRequestId(given);
+}
+
+/** A request id the client gave. Throws RequestError (without an id: an invalid one is not echoed). */
+export function parseRequestId(given: unknown): RequestId {
   if (typeof given === 'number' && Number.isSafeInteger(given)) return given;
   if (typeof given === 'string' && given.length > 0 && given.length <= MAX_REQUEST_ID_CHARS) return given;
   throw new RequestError(
@@ -108,17 +127,13 @@ function resolveRequestId(value: JsonObject, ids: RequestIdCounter): RequestId {
  * Validates the fields shared by /stream (WebSocket and HTTP) and /synthesize. The length of `data` is
  * checked once it is parsed into a plan (resolveSpeech), since SSML tags do not count.
  */
-export function parseSpeechFields(value: JsonObject): SpeechFields {
+export function parseSpeechFields(value: JsonObject, options: { readonly emptyData?: boolean } = {}): SpeechFields {
   const data = value['data'];
-  if (data === undefined || data === null || data === '') {
+  if (!options.emptyData && (data === undefined || data === null || data === '')) {
     throw badJson('`data` is missing or empty: send {"voice_uuid": "…", "data": "text or <speak>SSML</speak>"}.');
   }
   if (typeof data !== 'string') throw invalid('data', 'must be a string', ['string']);
-  const control = CONTROL_CHARACTER.exec(data);
-  if (control !== null) {
-    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-    throw invalid('data', `holds the control character ${code} at index ${control.index}: only tab, newline and carriage return are accepted`, ['text without control characters other than tab, newline and carriage return']);
-  }
+  checkNoControlCharacters(data);
   const voiceUuid = value['voice_uuid'];
   if (voiceUuid === undefined || voiceUuid === null || voiceUuid === '') {
     throw invalid('voice_uuid', 'is required', ['a voice uuid from GET /api/v2/voices']);
@@ -129,6 +144,26 @@ export function parseSpeechFields(value: JsonObject): SpeechFields {
   // The contract: precision is for wav only and ignored for mp3, so an mp3 request is not refused for it.
   const precision = format === 'mp3' ? 'PCM_16' : optionalEnum<Precision>(value, 'precision', PRECISIONS, 'PCM_32');
   return { voiceUuid, data, audio: { format, sampleRate, precision } };
+}
+
+/**
+ * Refuses text holding a control character other than tab, newline and carriage return (see
+ * CONTROL_CHARACTER): InvalidRequest naming `data`.
+ */
+export function checkNoControlCharacters(data: string): void {
+  const control = CONTROL_CHARACTER.exec(data);
+  if (control !== null) {
+    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw invalid('data', `holds the control character ${code} at index ${control.index}: only tab, newline and carriage return are accepted`, ['text without control characters other than tab, newline and carriage return']);
+  }
+}
+
+/** A text field that may be absent (empty text): a string when given. */
+export function optionalText(value: JsonObject, field: string): string {
+  const given = value[field];
+  if (given === undefined || given === null) return '';
+  if (typeof given !== 'string') throw invalid(field, 'must be a string', ['string']);
+  return given;
 }
 
 function optionalBoolean(value: JsonObject, field: string, fallback: boolean): boolean {
@@ -151,7 +186,7 @@ function badJson(explanation: string): VoxwireError {
   return new VoxwireError('BadJSON', explanation, { explanation });
 }
 
-function invalid(field: string, rule: string, allowed: readonly (string | number)[]): VoxwireError {
+export function invalid(field: string, rule: string, allowed: readonly (string | number)[]): VoxwireError {
   const params: ErrorParams = { field, allowed };
   return new VoxwireError('InvalidRequest', `\`${field}\` ${rule}.`, params);
 }
