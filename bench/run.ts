@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- --quick] [-- --duration S] [-- --paced-duration S] [-- --think MS] [-- --clients 1,8]
  *   [-- --paced-clients 256,384] [-- --workers N] [-- --out DIR] [-- --profile] [-- --readme]
- *   [-- --hostile-rounds N] [-- --hostile-only]`
+ *   [-- --hostile-rounds N] [-- --hostile-only] [-- --agent-rounds N] [-- --agent-only]`
  *
  * `--hostile-only` runs just the hostile-neighbour row (rounds per bomb family: --hostile-rounds, default 5)
- * and prints it, writing nothing.
+ * and prints it, writing nothing; `--agent-only` does the same for the W4 voice-agent row (--agent-rounds,
+ * default 10).
  *
  * Runs issue 6's workloads against voxwire (its own process, loopback WebSockets) and straight on the engine
  * with the same number of workers, in one run; prints a table and writes latest.json and latest.md. A full
@@ -25,11 +26,12 @@ import { voiceForLanguage } from '../src/voices/catalogue.js';
  * en-US voice (the catalogue's default is now flite's); the figures stay comparable with earlier runs.
  */
 const DEFAULT_VOICE = voiceForLanguage('en-US', 'female', 'espeak-ng')!;
+import { runAgentStream, type AgentStreamResult } from './agent-stream.js';
 import { runHostile } from './hostile.js';
 import { measureIdleSockets } from './memory.js';
 import { UNDERRUN_SLACK_MS } from './playback.js';
 import { updateReadme } from './readme.js';
-import { hostileSection, renderMarkdown } from './report.js';
+import { agentStreamSection, hostileSection, renderMarkdown } from './report.js';
 import { compare, maxRealtimeClients, perActiveStream, type BenchResults, type FormatResult, type Machine } from './results.js';
 import { runConcurrent, runSequential, type ConcurrencyResult, type Pacing, type SequentialResult } from './scenarios.js';
 import { engineCpuMeter, serverCpuMeter, type CpuMeter } from './cpu.js';
@@ -52,6 +54,8 @@ const { values: args } = parseArgs({
     think: { type: 'string' },
     'hostile-rounds': { type: 'string' },
     'hostile-only': { type: 'boolean', default: false },
+    'agent-rounds': { type: 'string' },
+    'agent-only': { type: 'boolean', default: false },
   },
 });
 
@@ -86,6 +90,7 @@ const engineW3Seconds = quick ? w3Seconds : Math.max(1, w3Seconds / 2);
 const w3PacedSeconds = Number(args['paced-duration'] ?? (quick ? 1 : 10));
 const thinkMs = Number(args.think ?? 200);
 const hostileRounds = Number(args['hostile-rounds'] ?? (quick ? 1 : 5));
+const agentRounds = Number(args['agent-rounds'] ?? (quick ? 1 : 10));
 const outDir = args.out ?? fileURLToPath(new URL('./results/', import.meta.url));
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
 /** Only a run of every level into the committed results speaks for the README, unless told otherwise. */
@@ -95,6 +100,7 @@ if (!(w3Seconds > 0)) throw new Error('--duration must be a positive number of s
 if (!(w3PacedSeconds > 0)) throw new Error('--paced-duration must be a positive number of seconds');
 if (!(thinkMs >= 0)) throw new Error('--think must be a number of milliseconds');
 if (!Number.isInteger(hostileRounds) || hostileRounds < 1) throw new Error('--hostile-rounds must be a positive integer');
+if (!Number.isInteger(agentRounds) || agentRounds < 1) throw new Error('--agent-rounds must be a positive integer');
 
 /** A comma-separated list of client counts; an empty one skips that W3 variant (e.g. to profile one level). */
 function clientList(value: string | undefined, fallback: readonly number[], flag: string): readonly number[] {
@@ -201,6 +207,7 @@ async function benchBoth(): Promise<{ server: BenchResults['server']; engine: Be
       log(`format ${entry.label}: first audio p50 ${result.firstAudioMs.p50} ms`);
     }
     const hostile = await hostileRows(server, onServer);
+    const agentStream = await agentStreamRow(server);
     const serverW3: ConcurrencyResult[] = [];
     const engineW3: ConcurrencyResult[] = [];
     for (const clients of w3Clients) {
@@ -228,6 +235,7 @@ async function benchBoth(): Promise<{ server: BenchResults['server']; engine: Be
         w3Paced: serverPaced,
         formats,
         hostile,
+        agentStream,
         memory: { idle, perActiveStreamMiB: perActiveStream(serverW3), peakRssMiB: round(server.memory().hwmMiB, 1) ?? 0 },
         maxRealtimeClients: maxRealtimeClients(serverW3),
         maxRealtimeClientsPaced: maxRealtimeClients(serverPaced),
@@ -255,6 +263,26 @@ async function hostileRows(server: ServerHandle, victim: SpeakerFactory): Promis
   return rows;
 }
 
+async function agentStreamRow(server: ServerHandle): Promise<AgentStreamResult> {
+  const row = await runAgentStream(server.streamUrl, DEFAULT_VOICE.uuid, workloads.w2, agentRounds);
+  log(
+    `W4 first audio from the first token p50/p95: streamed ${row.streamedFirstAudioMs.p50}/${row.streamedFirstAudioMs.p95} ms, ` +
+      `sentence by sentence ${row.sentencesFirstAudioMs.p50}/${row.sentencesFirstAudioMs.p95} ms; cancel to silence ${row.cancelToSilenceMs.p50}/${row.cancelToSilenceMs.p95} ms; ${row.errors} errors`,
+  );
+  return row;
+}
+
+/** Only the W4 voice-agent row, on a server of its own (warmed up like the full run's). */
+async function agentOnly(): Promise<void> {
+  const server = await ServerHandle.start({ workers, connections: 100 });
+  try {
+    await warmUp([serverSpeakers({ streamUrl: server.streamUrl, voiceUuid: DEFAULT_VOICE.uuid, format: MAIN_FORMAT, binary: false })]);
+    process.stdout.write(`${agentStreamSection(await agentStreamRow(server))}\n`);
+  } finally {
+    await server.stop();
+  }
+}
+
 /** Only the hostile-neighbour row, on a server of its own (warmed up like the full run's). */
 async function hostileOnly(): Promise<void> {
   const server = await ServerHandle.start({ workers, connections: 100 });
@@ -269,6 +297,10 @@ async function hostileOnly(): Promise<void> {
 
 if (args['hostile-only']) {
   await hostileOnly();
+  process.exit(0);
+}
+if (args['agent-only']) {
+  await agentOnly();
   process.exit(0);
 }
 
