@@ -8,6 +8,8 @@
  */
 import type { EngineChunk } from '../engines/engine.js';
 
+/** Leading silence a clause that continues a sentence may lose; more than this is a pause meant as such. */
+export const MAX_JOIN_TRIM_SECONDS = 0.5;
 /** A sample this close to zero is silence (about -54 dBFS). */
 const SILENCE_LEVEL = 64;
 /** Written text that ends a sentence: the next clause starts a new one. */

@@ -9,7 +9,7 @@ import { VoxwireError } from '../protocol/errors.js';
 import { emptyAlignment, SegmentAligner, type Alignment, type TimedUnit } from './alignment.js';
 import type { SynthesisPlan } from './plan.js';
 import { splitIntoSegments } from './segmenter.js';
-import { continuesSentence, withoutLeadingSilence } from './clause-join.js';
+import { continuesSentence, MAX_JOIN_TRIM_SECONDS, withoutLeadingSilence } from './clause-join.js';
 
 /** What the pipeline needs of a voice. */
 export interface PipelineVoice {
@@ -76,8 +76,6 @@ const MAX_CHUNK_SECONDS = 0.25;
  * off, so a word that never ends (a giant token or `<phoneme ph>`) cannot keep its segment's audio in memory.
  */
 const MAX_HELD_SECONDS = 2;
-/** Leading silence a clause that continues a sentence may lose (clause-join.ts); more is a pause meant as such. */
-const MAX_JOIN_TRIM_SECONDS = 0.5;
 
 export interface SynthesisPipeline {
   /** Validates a plan (its voice's engine, voices for language switches, capabilities) before any audio is made. */
