@@ -1,4 +1,5 @@
 /** Renders results as the markdown table the README includes (and the runner prints). */
+import { TOKEN_CHARS, TOKEN_INTERVAL_MS, type AgentStreamResult } from './agent-stream.js';
 import type { HostileRow } from './hostile.js';
 import type { BenchResults, EngineComparison } from './results.js';
 import { FIRST_AUDIO_BOUND, meanThroughput, THROUGHPUT_BOUND } from './results.js';
@@ -51,6 +52,22 @@ function concurrencyTable(levels: readonly ConcurrencyResult[], engineLevels: re
 
 function yesNo(value: boolean): string {
   return value ? 'yes' : 'no';
+}
+
+/** The W4 voice-agent table; also printed on its own by `npm run bench -- --agent-only`. */
+export function agentStreamSection(row: AgentStreamResult): string {
+  return (
+    `**W4 voice agent** (an LLM-like token stream: the W2 paragraph in ${TOKEN_CHARS}-character pieces every ${TOKEN_INTERVAL_MS} ms, ` +
+    `${row.rounds} rounds, ${row.errors} errors; times from the first token; cancel: a W2 request cancelled after its third audio frame)\n\n` +
+    table(
+      ['', 'first audio', 'last audio_end'],
+      [
+        ['one streamed request (`text_stream`, a `text` per piece)', spread(row.streamedFirstAudioMs), spread(row.streamedTotalMs, 0)],
+        ['sentence by sentence, as pipecat sends it', spread(row.sentencesFirstAudioMs), spread(row.sentencesTotalMs, 0)],
+        ['cancel → audio_end cancelled (silence)', spread(row.cancelToSilenceMs), '–'],
+      ],
+    )
+  );
 }
 
 /** The hostile-neighbour table; also printed on its own by `npm run bench -- --hostile-only`. */
@@ -150,6 +167,7 @@ export function renderMarkdown(results: BenchResults): string {
   );
   sections.push(enginesSection(results.engines, settings.w1Sentences, settings.w1Passes));
   sections.push(hostileSection(server.hostile));
+  sections.push(agentStreamSection(server.agentStream));
   sections.push(
     '**Memory** (server RSS)\n\n' +
       table(

@@ -1,4 +1,5 @@
 /** The shape of bench/results/latest.json, and the server ÷ engine comparison computed from it. */
+import type { AgentStreamResult } from './agent-stream.js';
 import type { HostileRow } from './hostile.js';
 import type { IdleMemory } from './memory.js';
 import type { ConcurrencyResult, SequentialResult } from './scenarios.js';
@@ -85,6 +86,8 @@ export interface BenchResults {
     readonly formats: readonly FormatResult[];
     /** The hostile-neighbour row: a victim's first audio beside each bomb family. */
     readonly hostile: readonly HostileRow[];
+    /** W4: a token stream spoken as one streamed request and sentence by sentence; cancel to silence. */
+    readonly agentStream: AgentStreamResult;
     readonly memory: {
       readonly idle: readonly IdleMemory[];
       /** (peak RSS during the largest W3 level − RSS just before it) ÷ its clients, MiB. */

@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- --quick] [-- --duration S] [-- --paced-duration S] [-- --think MS] [-- --clients 1,8]
  *   [-- --paced-clients 256,384] [-- --workers N] [-- --out DIR] [-- --profile] [-- --readme]
- *   [-- --hostile-rounds N] [-- --hostile-only] [-- --engines-only]`
+ *   [-- --hostile-rounds N] [-- --hostile-only] [-- --engines-only] [-- --agent-rounds N] [-- --agent-only]`
  *
  * `--hostile-only` runs just the hostile-neighbour row (rounds per bomb family: --hostile-rounds, default 5)
- * and prints it, writing nothing; `--engines-only` likewise runs just the every-engine table.
+ * and prints it, writing nothing; `--engines-only` likewise runs just the every-engine table, and
+ * `--agent-only` the W4 voice-agent row (--agent-rounds, default 10).
  *
  * Runs issue 6's workloads against voxwire (its own process, loopback WebSockets) and straight on the engine
  * with the same number of workers, in one run; prints a table and writes latest.json and latest.md. A full
@@ -26,11 +27,12 @@ import { listVoices, voiceForLanguage } from '../src/voices/catalogue.js';
  * en-US voice (the catalogue's default is now flite's); the figures stay comparable with earlier runs.
  */
 const DEFAULT_VOICE = voiceForLanguage('en-US', 'female', 'espeak-ng')!;
+import { runAgentStream, type AgentStreamResult } from './agent-stream.js';
 import { runHostile } from './hostile.js';
 import { measureIdleSockets } from './memory.js';
 import { UNDERRUN_SLACK_MS } from './playback.js';
 import { updateReadme } from './readme.js';
-import { enginesSection, hostileSection, renderMarkdown } from './report.js';
+import { agentStreamSection, enginesSection, hostileSection, renderMarkdown } from './report.js';
 import { compare, maxRealtimeClients, perActiveStream, type BenchResults, type EngineComparison, type FormatResult, type Machine } from './results.js';
 import { runConcurrent, runSequential, type ConcurrencyResult, type Pacing, type SequentialResult } from './scenarios.js';
 import { engineCpuMeter, serverCpuMeter, type CpuMeter } from './cpu.js';
@@ -54,6 +56,8 @@ const { values: args } = parseArgs({
     'hostile-rounds': { type: 'string' },
     'hostile-only': { type: 'boolean', default: false },
     'engines-only': { type: 'boolean', default: false },
+    'agent-rounds': { type: 'string' },
+    'agent-only': { type: 'boolean', default: false },
   },
 });
 
@@ -99,6 +103,7 @@ const ENGINE_W3_CLIENTS = quick ? 2 : 8;
 const ENGINE_W3_ROUNDS = quick ? 1 : 4;
 const ENGINE_W3_ROUND_SECONDS = quick ? w3Seconds : 5;
 const hostileRounds = Number(args['hostile-rounds'] ?? (quick ? 1 : 5));
+const agentRounds = Number(args['agent-rounds'] ?? (quick ? 1 : 10));
 const outDir = args.out ?? fileURLToPath(new URL('./results/', import.meta.url));
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
 /** Only a run of every level into the committed results speaks for the README, unless told otherwise. */
@@ -108,6 +113,7 @@ if (!(w3Seconds > 0)) throw new Error('--duration must be a positive number of s
 if (!(w3PacedSeconds > 0)) throw new Error('--paced-duration must be a positive number of seconds');
 if (!(thinkMs >= 0)) throw new Error('--think must be a number of milliseconds');
 if (!Number.isInteger(hostileRounds) || hostileRounds < 1) throw new Error('--hostile-rounds must be a positive integer');
+if (!Number.isInteger(agentRounds) || agentRounds < 1) throw new Error('--agent-rounds must be a positive integer');
 
 /** A comma-separated list of client counts; an empty one skips that W3 variant (e.g. to profile one level). */
 function clientList(value: string | undefined, fallback: readonly number[], flag: string): readonly number[] {
@@ -214,6 +220,7 @@ async function benchBoth(): Promise<{ server: BenchResults['server']; engine: Be
       log(`format ${entry.label}: first audio p50 ${result.firstAudioMs.p50} ms`);
     }
     const hostile = await hostileRows(server, onServer);
+    const agentStream = await agentStreamRow(server);
     const serverW3: ConcurrencyResult[] = [];
     const engineW3: ConcurrencyResult[] = [];
     for (const clients of w3Clients) {
@@ -244,6 +251,7 @@ async function benchBoth(): Promise<{ server: BenchResults['server']; engine: Be
         w3Paced: serverPaced,
         formats,
         hostile,
+        agentStream,
         memory: { idle, perActiveStreamMiB: perActiveStream(serverW3), peakRssMiB: round(server.memory().hwmMiB, 1) ?? 0 },
         maxRealtimeClients: maxRealtimeClients(serverW3),
         maxRealtimeClientsPaced: maxRealtimeClients(serverPaced),
@@ -317,6 +325,26 @@ async function hostileRows(server: ServerHandle, victim: SpeakerFactory): Promis
   return rows;
 }
 
+async function agentStreamRow(server: ServerHandle): Promise<AgentStreamResult> {
+  const row = await runAgentStream(server.streamUrl, DEFAULT_VOICE.uuid, workloads.w2, agentRounds);
+  log(
+    `W4 first audio from the first token p50/p95: streamed ${row.streamedFirstAudioMs.p50}/${row.streamedFirstAudioMs.p95} ms, ` +
+      `sentence by sentence ${row.sentencesFirstAudioMs.p50}/${row.sentencesFirstAudioMs.p95} ms; cancel to silence ${row.cancelToSilenceMs.p50}/${row.cancelToSilenceMs.p95} ms; ${row.errors} errors`,
+  );
+  return row;
+}
+
+/** Only the W4 voice-agent row, on a server of its own (warmed up like the full run's). */
+async function agentOnly(): Promise<void> {
+  const server = await ServerHandle.start({ workers, connections: 100 });
+  try {
+    await warmUp([serverSpeakers({ streamUrl: server.streamUrl, voiceUuid: DEFAULT_VOICE.uuid, format: MAIN_FORMAT, binary: false })]);
+    process.stdout.write(`${agentStreamSection(await agentStreamRow(server))}\n`);
+  } finally {
+    await server.stop();
+  }
+}
+
 /** Only the hostile-neighbour row, on a server of its own (warmed up like the full run's). */
 async function hostileOnly(): Promise<void> {
   const server = await ServerHandle.start({ workers, connections: 100 });
@@ -345,6 +373,10 @@ if (args['hostile-only']) {
 }
 if (args['engines-only']) {
   await enginesOnly();
+  process.exit(0);
+}
+if (args['agent-only']) {
+  await agentOnly();
   process.exit(0);
 }
 

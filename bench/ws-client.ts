@@ -28,6 +28,16 @@ interface JsonFrame {
   readonly error_name?: string;
 }
 
+/** A load generator's WebSocket: no compression, which would cost both ends CPU that no real client spends. */
+export async function openSocket(url: string): Promise<WebSocket> {
+  const socket = new WebSocket(url, { perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return socket;
+}
+
 export class BenchClient {
   private pending: Pending | undefined;
   private nextId = 0;
@@ -43,12 +53,7 @@ export class BenchClient {
   }
 
   static async connect(url: string): Promise<BenchClient> {
-    const socket = new WebSocket(url, { perMessageDeflate: false });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-    });
-    return new BenchClient(socket);
+    return new BenchClient(await openSocket(url));
   }
 
   /** Sends one request and resolves when it ends, fails, or its deadline passes. Never rejects. */

@@ -32,6 +32,8 @@ export interface VoxwireOptions {
   readonly globalConnections?: number;
   readonly shutdownGraceMs?: number;
   readonly heartbeatMs?: number;
+  /** How long a streamed request waits for text before it ends (protocol.md section 7: 30 s). */
+  readonly textStreamIdleMs?: number;
   readonly logger?: Logger;
   /** A second port serving only /metrics, /health and /ready (0 = any free port); absent: none. */
   readonly metricsPort?: number;
@@ -74,7 +76,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   const voices = new VoiceCatalogue();
   const pipeline = createPipeline(engines, (language, gender, engine) => voices.forLanguage(language, gender, engine));
   const metrics = createMetrics(() => engines.statsByEngine());
-  const context: ServerContext = { pipeline, voices, log, metrics };
+  const context: ServerContext = { pipeline, voices, log, metrics, ...(options.textStreamIdleMs === undefined ? {} : { textStreamIdleMs: options.textStreamIdleMs }) };
   let keyStore: StoreVerifier | undefined;
   try {
     keyStore =

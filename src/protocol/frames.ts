@@ -13,8 +13,9 @@ export function audioFrame(audio: Uint8Array, alignment: Alignment, sampleRate: 
   });
 }
 
-export function audioEndFrame(requestId: RequestId): string {
-  return JSON.stringify({ type: 'audio_end', request_id: requestId });
+/** `cancelled`: the request was ended by a `cancel` message (protocol.md section 7). */
+export function audioEndFrame(requestId: RequestId, cancelled = false): string {
+  return JSON.stringify(cancelled ? { type: 'audio_end', request_id: requestId, cancelled: true } : { type: 'audio_end', request_id: requestId });
 }
 
 export function errorFrame(error: VoxwireError, requestId?: RequestId): string {

@@ -31,11 +31,22 @@ export interface SpeechJob {
 export function resolveSpeech(fields: SpeechFields, textLimit: number, voices: VoiceDirectory, pipeline: SynthesisPipeline): SpeechJob {
   const plan = planFromData(fields.data, {}, (language) => voices.speaks(language));
   const cost = checkBudget(plan, costBudget(textLimit));
-  const voice = voices.find(fields.voiceUuid);
-  if (voice === undefined) {
-    throw new VoxwireError('VoiceNotFound', `No voice has the uuid "${fields.voiceUuid}"; GET /api/v2/voices lists them.`, {
-      voice_uuid: fields.voiceUuid,
-    });
-  }
+  const voice = findVoice(fields.voiceUuid, voices);
   return { voice, plan, prepared: pipeline.prepare(plan, voice), characters: cost.writtenChars };
+}
+
+/**
+ * A streamed request (protocol.md section 7): its voice, and an empty plan checked against the voice's
+ * engine; its text, `data` included, arrives through a TextStream and is checked clause by clause.
+ */
+export function resolveStreamedSpeech(fields: SpeechFields, voices: VoiceDirectory, pipeline: SynthesisPipeline): SpeechJob {
+  const voice = findVoice(fields.voiceUuid, voices);
+  const plan: SynthesisPlan = { items: [] };
+  return { voice, plan, prepared: pipeline.prepare(plan, voice), characters: 0 };
+}
+
+function findVoice(uuid: string, voices: VoiceDirectory): PipelineVoice {
+  const voice = voices.find(uuid);
+  if (voice === undefined) throw new VoxwireError('VoiceNotFound', `No voice has the uuid "${uuid}"; GET /api/v2/voices lists them.`, { voice_uuid: uuid });
+  return voice;
 }

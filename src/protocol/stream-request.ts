@@ -44,13 +44,15 @@ export const REQUEST_FLAGS = {
   noAudioHeader: { field: 'no_audio_header', fallback: false },
   /** POST /stream: a WAV whose cue/ltxt chunks carry the timestamps before the data. */
   wavEncodedTimestamps: { field: 'wav_encoded_timestamps', fallback: false },
+  /** WebSocket: `data` is the first text of a request fed by `text` messages (protocol.md section 7). */
+  textStream: { field: 'text_stream', fallback: false },
 } as const;
 
 export type RequestFlag = keyof typeof REQUEST_FLAGS;
 export type RequestFlags<K extends RequestFlag> = { readonly [P in K]: boolean };
 
 /** The flags of the WebSocket request. */
-const STREAM_FLAGS = ['binaryResponse', 'noAudioHeader'] as const;
+const STREAM_FLAGS = ['binaryResponse', 'noAudioHeader', 'textStream'] as const;
 
 export interface StreamRequest extends SpeechFields, RequestFlags<(typeof STREAM_FLAGS)[number]> {
   readonly requestId: RequestId;
@@ -82,8 +84,8 @@ export class RequestIdCounter {
   }
 }
 
-/** Parses the text of a WebSocket frame. Throws RequestError. */
-export function parseStreamFrame(text: string, ids: RequestIdCounter): StreamRequest {
+/** Parses the text of a WebSocket frame into a JSON object. Throws RequestError (BadJSON). */
+export function parseJsonFrame(text: string): JsonObject {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -91,9 +93,20 @@ export function parseStreamFrame(text: string, ids: RequestIdCounter): StreamReq
     throw new RequestError(badJson('The frame is not valid JSON.'), undefined);
   }
   if (!isJsonObject(value)) throw new RequestError(badJson('The frame must be a JSON object.'), undefined);
+  return value;
+}
+
+/** Validates a request frame (one without `type`). Throws RequestError. */
+export function parseStreamRequest(value: JsonObject, ids: RequestIdCounter): StreamRequest {
+  const textStream = value['text_stream'] === true;
+  // A streamed request is addressed by its id in every `text` message, so the client must choose it; it
+  // takes no number from the counter.
+  if (textStream && (value['request_id'] === undefined || value['request_id'] === null)) {
+    throw new RequestError(invalid('request_id', 'is required with `text_stream: true`: `text` messages name the request by it', ['integer', 'string']), undefined);
+  }
   const requestId = resolveRequestId(value, ids);
   try {
-    const fields = parseSpeechFields(value);
+    const fields = parseSpeechFields(textStream ? { ...value, data: optionalText(value, 'data') } : value, { emptyData: textStream });
     return { ...fields, requestId, ...parseFlags(value, STREAM_FLAGS) };
   } catch (error) {
     if (error instanceof VoxwireError) throw new RequestError(error, requestId);
@@ -108,6 +121,11 @@ export function parseStreamFrame(text: string, ids: RequestIdCounter): StreamReq
 function resolveRequestId(value: JsonObject, ids: RequestIdCounter): RequestId {
   const given = value['request_id'];
   if (given === undefined || given === null) return ids.take();
+  return parseRequestId(given);
+}
+
+/** A request id the client gave. Throws RequestError (without an id: an invalid one is not echoed). */
+export function parseRequestId(given: unknown): RequestId {
   if (typeof given === 'number' && Number.isSafeInteger(given)) return given;
   if (typeof given === 'string' && given.length > 0 && given.length <= MAX_REQUEST_ID_CHARS) return given;
   throw new RequestError(
@@ -120,17 +138,13 @@ function resolveRequestId(value: JsonObject, ids: RequestIdCounter): RequestId {
  * Validates the fields shared by /stream (WebSocket and HTTP) and /synthesize. The length of `data` is
  * checked once it is parsed into a plan (resolveSpeech), since SSML tags do not count.
  */
-export function parseSpeechFields(value: JsonObject): SpeechFields {
+export function parseSpeechFields(value: JsonObject, options: { readonly emptyData?: boolean } = {}): SpeechFields {
   const data = value['data'];
-  if (data === undefined || data === null || data === '') {
+  if (!options.emptyData && (data === undefined || data === null || data === '')) {
     throw badJson('`data` is missing or empty: send {"voice_uuid": "…", "data": "text or <speak>SSML</speak>"}.');
   }
   if (typeof data !== 'string') throw invalid('data', 'must be a string', ['string']);
-  const control = CONTROL_CHARACTER.exec(data);
-  if (control !== null) {
-    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-    throw invalid('data', `holds the control character ${code} at index ${control.index}: only tab, newline and carriage return are accepted`, ['text without control characters other than tab, newline and carriage return']);
-  }
+  checkNoControlCharacters(data);
   const voiceUuid = value['voice_uuid'];
   if (voiceUuid === undefined || voiceUuid === null || voiceUuid === '') {
     throw invalid('voice_uuid', 'is required', ['a voice uuid from GET /api/v2/voices']);
@@ -148,6 +162,26 @@ export function parseFlags<K extends RequestFlag>(value: JsonObject, names: read
   const flags: Partial<Record<K, boolean>> = {};
   for (const name of names) flags[name] = optionalBoolean(value, REQUEST_FLAGS[name].field, REQUEST_FLAGS[name].fallback);
   return flags as RequestFlags<K>;
+}
+
+/**
+ * Refuses text holding a control character other than tab, newline and carriage return (see
+ * CONTROL_CHARACTER): InvalidRequest naming `data`.
+ */
+export function checkNoControlCharacters(data: string): void {
+  const control = CONTROL_CHARACTER.exec(data);
+  if (control !== null) {
+    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw invalid('data', `holds the control character ${code} at index ${control.index}: only tab, newline and carriage return are accepted`, ['text without control characters other than tab, newline and carriage return']);
+  }
+}
+
+/** A text field that may be absent (empty text): a string when given. */
+export function optionalText(value: JsonObject, field: string): string {
+  const given = value[field];
+  if (given === undefined || given === null) return '';
+  if (typeof given !== 'string') throw invalid(field, 'must be a string', ['string']);
+  return given;
 }
 
 function optionalBoolean(value: JsonObject, field: string, fallback: boolean): boolean {
@@ -170,7 +204,7 @@ function badJson(explanation: string): VoxwireError {
   return new VoxwireError('BadJSON', explanation, { explanation });
 }
 
-function invalid(field: string, rule: string, allowed: readonly (string | number)[]): VoxwireError {
+export function invalid(field: string, rule: string, allowed: readonly (string | number)[]): VoxwireError {
   const params: ErrorParams = { field, allowed };
   return new VoxwireError('InvalidRequest', `\`${field}\` ${rule}.`, params);
 }

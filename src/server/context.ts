@@ -10,4 +10,6 @@ export interface ServerContext {
   readonly log: Logger;
   /** Where each request's end is recorded (and scraped from on /metrics). */
   readonly metrics: ServerMetrics;
+  /** Milliseconds a streamed request waits for text before it speaks what it holds and ends (default 30 s). */
+  readonly textStreamIdleMs?: number;
 }

@@ -10,7 +10,7 @@ export type Endpoint = 'ws_stream' | 'http_stream' | 'http_synthesize' | 'http_v
 
 /**
  * `ok`, `client_closed` (the client left before the end), `shutdown` (the server's drain ended it before its
- * terminal frame was sent) or the error name of the catalogue.
+ * terminal frame was sent), `cancelled` (a `cancel` message ended it) or the error name of the catalogue.
  */
 export type Outcome = string;
 
@@ -66,7 +66,7 @@ export interface ServerMetrics extends MetricsRecorder {
 const FIRST_AUDIO_BUCKETS = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5];
 /** Below 1 is faster than real time; an idle server on espeak-ng sits near 0.01–0.05. */
 const REAL_TIME_FACTOR_BUCKETS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5];
-const NON_ERROR_OUTCOMES = new Set(['ok', 'client_closed', 'shutdown']);
+const NON_ERROR_OUTCOMES = new Set(['ok', 'client_closed', 'shutdown', 'cancelled']);
 
 /** `engineStats`: the load of each running engine, by engine id. */
 export function createMetrics(engineStats?: () => ReadonlyMap<string, WorkerLoad>): ServerMetrics {
@@ -83,7 +83,7 @@ export function createMetrics(engineStats?: () => ReadonlyMap<string, WorkerLoad
     REAL_TIME_FACTOR_BUCKETS,
   );
   const audioSeconds = new Counter({ name: 'voxwire_audio_seconds_total', help: 'Seconds of audio sent to clients', labelNames: ['endpoint'] as const, registers });
-  const requests = new Counter({ name: 'voxwire_requests_total', help: 'Requests ended, by endpoint and outcome (ok, client_closed, shutdown or an error name)', labelNames: ['endpoint', 'outcome'] as const, registers });
+  const requests = new Counter({ name: 'voxwire_requests_total', help: 'Requests ended, by endpoint and outcome (ok, client_closed, shutdown, cancelled or an error name)', labelNames: ['endpoint', 'outcome'] as const, registers });
   const errors = new Counter({ name: 'voxwire_errors_total', help: 'Errors sent to clients, by error name', labelNames: ['error_name'] as const, registers });
 
   let server: ServerGauges | undefined;

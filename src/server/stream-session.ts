@@ -7,9 +7,10 @@
 import type { WebSocket } from 'ws';
 import { errorFrame, audioEndFrame, audioFrame } from '../protocol/frames.js';
 import { VoxwireError, catalogueError } from '../protocol/errors.js';
-import { parseStreamFrame, RequestError, RequestIdCounter, WEBSOCKET_TEXT_LIMIT, type RequestId, type StreamRequest } from '../protocol/stream-request.js';
-import { resolveSpeech, type SpeechJob } from '../protocol/speech-job.js';
-import { AudioSeconds, streamSpeech, type RenderedChunk } from '../synthesis/speech.js';
+import { RequestError, RequestIdCounter, WEBSOCKET_TEXT_LIMIT, type RequestId, type StreamRequest } from '../protocol/stream-request.js';
+import { notOpenStream, parseClientFrame, TEXT_STREAM_IDLE_SECONDS, TEXT_STREAM_LIMIT, type ClientMessage } from '../protocol/extensions.js';
+import { resolveSpeech, resolveStreamedSpeech, type SpeechJob } from '../protocol/speech-job.js';
+import { AudioSeconds, streamSpeech, TextStream, type RenderedChunk } from '../synthesis/speech.js';
 import type { RequestRecord } from './metrics.js';
 import { Prefetcher } from './prefetch.js';
 import type { ServerContext } from './context.js';
@@ -29,6 +30,11 @@ const PREFETCH_CHUNKS = 8;
  */
 export const MAX_HELD_ANSWERS = 1024;
 
+type SpeechEntry = QueueEntry & { kind: 'speech' };
+
+/** What `answer` gets instead of a chunk when the request is cancelled while it waits. */
+const CANCELLED = Symbol('cancelled');
+
 type QueueEntry =
   | {
       readonly kind: 'speech';
@@ -37,6 +43,10 @@ type QueueEntry =
       readonly abort: AbortController;
       /** performance.now() when the frame arrived: first audio is timed from here, as the client times it. */
       readonly receivedAt: number;
+      /** The text of a streamed request (`text_stream: true`), fed by its `text` messages. */
+      readonly text?: TextStream;
+      /** Ended by a `cancel` message: its terminal frame says so, in its turn. */
+      cancelled?: boolean;
       started?: Prefetcher<RenderedChunk>;
     }
   | { readonly kind: 'error'; readonly error: VoxwireError; readonly requestId: RequestId | undefined; readonly request?: StreamRequest };
@@ -79,10 +89,14 @@ export class StreamSession {
     return this.socket.bufferedAmount;
   }
 
-  /** Shutdown: frames that arrive from now on are not read; accepted requests still finish. */
+  /**
+   * Shutdown: frames that arrive from now on are not read; accepted requests still finish. A streamed request
+   * can receive no more text, so it speaks what it holds and ends.
+   */
   stopAccepting(): void {
     this.accepting = false;
     this.socket.pause();
+    for (const entry of this.speechEntries()) entry.text?.end();
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
@@ -96,14 +110,19 @@ export class StreamSession {
       this.enqueue({ kind: 'error', error: new VoxwireError('BadJSON', 'Binary frames are not requests: send a JSON text frame.', { explanation: 'send {"voice_uuid": "…", "data": "…"} as a text frame' }), requestId: undefined });
       return;
     }
-    let request: StreamRequest;
+    let message: ClientMessage;
     try {
-      request = parseStreamFrame(data.toString('utf8'), this.ids);
+      message = parseClientFrame(data.toString('utf8'), this.ids);
     } catch (error) {
       if (error instanceof RequestError) this.enqueue({ kind: 'error', error: error.error, requestId: error.requestId });
       else this.enqueue({ kind: 'error', error: this.internalError(error), requestId: undefined });
       return;
     }
+    if (message.kind !== 'request') {
+      this.onExtension(message);
+      return;
+    }
+    const { request } = message;
     // Every waiting answer counts, errors included: a flood of bad frames fills the queue as requests do, and
     // past it a frame costs only its JSON parse, not the parse of its SSML.
     if (this.queue.length >= MAX_QUEUED_REQUESTS) {
@@ -111,11 +130,57 @@ export class StreamSession {
       return;
     }
     try {
-      const job = resolveSpeech(request, WEBSOCKET_TEXT_LIMIT, this.context.voices, this.context.pipeline);
-      this.enqueue({ kind: 'speech', request, job, abort: new AbortController(), receivedAt });
+      if (request.textStream && this.openStream(request.requestId) !== undefined) {
+        throw new VoxwireError('InvalidRequest', `Request ${JSON.stringify(request.requestId)} is already an open streamed request: choose another id, or end it with text_end first.`, {
+          field: 'request_id',
+          allowed: ['an id that no open streamed request of this socket has'],
+        });
+      }
+      const abort = new AbortController();
+      if (!request.textStream) {
+        const job = resolveSpeech(request, WEBSOCKET_TEXT_LIMIT, this.context.voices, this.context.pipeline);
+        this.enqueue({ kind: 'speech', request, job, abort, receivedAt });
+        return;
+      }
+      const job = resolveStreamedSpeech(request, this.context.voices, this.context.pipeline);
+      const text = new TextStream({ maxChars: TEXT_STREAM_LIMIT, idleMs: this.context.textStreamIdleMs ?? TEXT_STREAM_IDLE_SECONDS * 1000, signal: abort.signal });
+      text.append(request.data);
+      this.enqueue({ kind: 'speech', request, job, abort, receivedAt, text });
     } catch (error) {
       this.enqueue({ kind: 'error', error: catalogueError(error) ?? this.internalError(error), requestId: request.requestId, request });
     }
+  }
+
+  /** cancel, text, flush, text_end (protocol.md section 7): they act at once, on requests already accepted. */
+  private onExtension(message: Exclude<ClientMessage, { kind: 'request' }>): void {
+    if (message.kind === 'cancel') {
+      for (const entry of this.speechEntries()) if (message.requestId === undefined || entry.request.requestId === message.requestId) this.cancel(entry);
+      return;
+    }
+    const text = this.openStream(message.requestId);
+    if (text === undefined) this.enqueue({ kind: 'error', error: notOpenStream(message.kind, message.requestId), requestId: message.requestId });
+    else if (message.kind === 'text') text.append(message.data);
+    else if (message.kind === 'flush') text.flush();
+    else text.end();
+  }
+
+  /** Stops a request's work (the engine's job with it) and drops its audio not yet handed to the socket. */
+  private cancel(entry: SpeechEntry): void {
+    if (entry.cancelled) return;
+    entry.cancelled = true;
+    entry.abort.abort();
+    entry.started?.return().catch((error: unknown) => this.context.log.error({ err: error }, 'cancelling a request failed'));
+  }
+
+  /** The speech requests not ended yet, the one being answered first. */
+  private speechEntries(): SpeechEntry[] {
+    const entries = this.current ? [this.current, ...this.queue] : this.queue;
+    return entries.filter((entry): entry is SpeechEntry => entry.kind === 'speech');
+  }
+
+  /** The text of the open streamed request with this id, if there is one. */
+  private openStream(requestId: RequestId): TextStream | undefined {
+    return this.speechEntries().find((entry) => entry.request.requestId === requestId && entry.text?.open === true)?.text;
   }
 
   private enqueue(entry: QueueEntry): void {
@@ -147,27 +212,38 @@ export class StreamSession {
     }
   }
 
-  private async answer(entry: QueueEntry & { kind: 'speech' }): Promise<void> {
+  private async answer(entry: SpeechEntry): Promise<void> {
     const { request } = entry;
     const startedAt = entry.receivedAt;
     let firstAudioMs: number | undefined;
     let outcome = 'ok';
     let terminalSent = false;
     const audio = new AudioSeconds(request.audio, !request.noAudioHeader);
-    const chunks = entry.started ?? this.start(entry);
+    const chunks = entry.cancelled ? undefined : (entry.started ??= this.start(entry));
+    // A cancel must not wait for the engine's next chunk nor for a slow reader's socket to drain.
+    const cancelled = new Promise<typeof CANCELLED>((resolve) => {
+      if (entry.abort.signal.aborted) resolve(CANCELLED);
+      else entry.abort.signal.addEventListener('abort', () => resolve(CANCELLED), { once: true });
+    });
     try {
-      for await (const chunk of chunks) {
+      while (chunks !== undefined) {
+        const next = await Promise.race([chunks.next(), cancelled]);
+        // A chunk that was ready when the cancel was read is dropped too: nothing of it goes out after the cancel.
+        if (next === CANCELLED || next.done === true || entry.cancelled) break;
+        const chunk = next.value;
         this.startNext();
         if (firstAudioMs === undefined && chunk.audio.length > 0) firstAudioMs = performance.now() - startedAt;
         if (request.binaryResponse) {
-          if (chunk.audio.length > 0) await this.send(chunk.audio);
+          if (chunk.audio.length > 0) await Promise.race([this.send(chunk.audio), cancelled]);
         } else {
-          await this.send(audioFrame(chunk.audio, chunk.alignment, request.audio.sampleRate, request.requestId));
+          await Promise.race([this.send(audioFrame(chunk.audio, chunk.alignment, request.audio.sampleRate, request.requestId)), cancelled]);
         }
         audio.add(chunk.audio);
         if (this.closed) return;
       }
-      terminalSent = await this.send(audioEndFrame(request.requestId));
+      if (this.closed) return;
+      if (entry.cancelled) outcome = 'cancelled';
+      terminalSent = await this.send(audioEndFrame(request.requestId, entry.cancelled));
     } catch (error) {
       if (this.closed) return;
       const failure = catalogueError(error) ?? this.internalError(error);
@@ -175,7 +251,9 @@ export class StreamSession {
       outcome = failure.errorName;
       terminalSent = await this.send(errorFrame(failure, request.requestId));
     } finally {
-      this.finished(request.requestId, request, entry.job.characters, {
+      // A streamed request ends here whatever ended it: its idle timer goes, and later text for it is refused.
+      entry.text?.end();
+      this.finished(request.requestId, request, entry.text?.characters ?? entry.job.characters, {
         endpoint: 'ws_stream',
         // A request whose audio_end or error never reached the socket did not end `ok`, whatever it got to.
         outcome: terminalSent ? outcome : this.lostOutcome(),
@@ -208,17 +286,18 @@ export class StreamSession {
 
   /** Starts the next queued speech request early, so its audio is ready when the current one ends. */
   private startNext(): void {
-    const next = this.queue.find((entry) => entry.kind === 'speech');
-    if (next && next.kind === 'speech' && next.started === undefined) next.started = this.start(next);
+    const next = this.queue.find((entry): entry is SpeechEntry => entry.kind === 'speech' && entry.cancelled !== true);
+    if (next !== undefined && next.started === undefined) next.started = this.start(next);
   }
 
-  private start(entry: QueueEntry & { kind: 'speech' }): Prefetcher<RenderedChunk> {
-    const { request, job, abort } = entry;
+  private start(entry: SpeechEntry): Prefetcher<RenderedChunk> {
+    const { request, job, abort, text } = entry;
     const rendered = streamSpeech(this.context.pipeline, job, {
       format: request.audio,
       header: request.noAudioHeader ? 'none' : 'streaming',
       timestamps: !request.binaryResponse,
       signal: abort.signal,
+      ...(text === undefined ? {} : { continuation: text.plans() }),
     });
     return new Prefetcher(rendered, PREFETCH_CHUNKS);
   }

@@ -25,7 +25,7 @@ export interface PlanCost {
 }
 
 /** Code points of a string (a low surrogate completes a character already counted). */
-function codePoints(text: string): number {
+export function codePoints(text: string): number {
   let count = 0;
   for (let i = 0; i < text.length; i += 1) {
     const code = text.charCodeAt(i);

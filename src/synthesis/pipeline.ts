@@ -9,6 +9,7 @@ import { SynthesisError } from './errors.js';
 import { appendUnits, emptyAlignment, SegmentAligner, type Alignment } from './alignment.js';
 import type { SynthesisPlan } from './plan.js';
 import { splitIntoSegments } from './segmenter.js';
+import { continuesSentence, MAX_JOIN_TRIM_SECONDS, withoutLeadingSilence } from './clause-join.js';
 
 /** What the pipeline needs of a voice. */
 export interface PipelineVoice {
@@ -42,6 +43,11 @@ export interface SynthesisRequest {
   readonly timestamps?: boolean;
   /** The plan as `prepare` checked it, when the caller did so already (it is not checked twice). */
   readonly prepared?: PreparedSynthesis;
+  /**
+   * Text streaming (protocol.md section 7): plans that follow `plan` as their text arrives, spoken with the
+   * same voice on the same timeline, so the request's timestamps run on and its audio is one stream.
+   */
+  readonly continuation?: AsyncIterable<SynthesisPlan>;
 }
 
 type Step =
@@ -142,10 +148,29 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
 
   async function* run(request: SynthesisRequest): AsyncGenerator<PcmChunk, void, undefined> {
     const prepared = request.prepared ?? prepare(request.plan, request.voice);
-    const { engine } = prepared;
     const shaper = new ChunkShaper(prepared.sampleRate);
-    for (const step of prepared.steps) {
+    if (!(yield* speak(prepared, shaper, request))) return;
+    if (request.continuation !== undefined) {
+      let previous = writtenText(request.plan);
+      for await (const plan of request.continuation) {
+        if (!(yield* speak(prepare(plan, request.voice), shaper, request, continuesSentence(previous)))) return;
+        previous = writtenText(plan);
+        // The next text may be a while coming: what this one made leaves now, whatever the frame size.
+        yield* shaper.available();
+      }
       if (request.signal.aborted) return;
+    }
+    yield* shaper.rest();
+  }
+
+  /**
+   * Speaks one prepared plan into `shaper`; false when the request was aborted on the way. `joined`: the plan
+   * continues a sentence that an earlier plan began (text streaming), so its leading silence goes.
+   */
+  async function* speak(prepared: PreparedSynthesis, shaper: ChunkShaper, request: SynthesisRequest, joined = false): AsyncGenerator<PcmChunk, boolean, undefined> {
+    const { engine } = prepared;
+    for (const [index, step] of prepared.steps.entries()) {
+      if (request.signal.aborted) return false;
       const aligner = request.timestamps === false ? undefined : new SegmentAligner(step.written, step.kind === 'engine' && step.followsWords, shaper.received, Math.round(MAX_HELD_SECONDS * prepared.sampleRate));
       if (aligner) shaper.addAligner(aligner);
       if (step.kind === 'silence') {
@@ -160,13 +185,14 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
           for (const chunk of shaper.ready()) {
             yield chunk;
             await nextTurn();
-            if (request.signal.aborted) return;
+            if (request.signal.aborted) return false;
           }
         }
         aligner?.finish();
       } else {
         try {
-          for await (const chunk of engine.synthesize(step.segment, request.signal)) {
+          const chunks = engine.synthesize(step.segment, request.signal);
+          for await (const chunk of joined && index === 0 ? withoutLeadingSilence(chunks, Math.round(MAX_JOIN_TRIM_SECONDS * prepared.sampleRate)) : chunks) {
             applyGain(chunk.samples, step.gain);
             aligner?.add(chunk);
             shaper.addSamples(chunk.samples);
@@ -176,12 +202,12 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
           if (error instanceof EngineFailure) throw new SynthesisError('engine-failed', 'The speech engine failed on this request.', {}, { cause: error });
           throw error;
         }
-        if (request.signal.aborted) return;
+        if (request.signal.aborted) return false;
         aligner?.finish();
       }
       yield* shaper.ready();
     }
-    yield* shaper.rest();
+    return true;
   }
 
   return { prepare, run };
@@ -204,6 +230,10 @@ function withinCapabilities(prosody: Prosody, capabilities: Engine['capabilities
   if (prosody.pitchSemitones !== 0 && !capabilities.prosody.pitch) refuse('pitch');
   if (prosody.volume === 1 || capabilities.prosody.volume) return { prosody, gain: 1 };
   return { prosody: { ...prosody, volume: 1 }, gain: prosody.volume };
+}
+
+function writtenText(plan: SynthesisPlan): string {
+  return plan.items.map((item) => (item.kind === 'mark' ? '' : item.written)).join('');
 }
 
 /** Resolves after the event loop has run its I/O callbacks once. */
@@ -250,12 +280,21 @@ class ChunkShaper {
   /** Frames that can leave now: the first as soon as any audio is final, then 100 ms, then 200–250 ms. */
   *ready(): Generator<PcmChunk> {
     for (;;) {
-      const safe = Math.min(this.received, ...this.aligners.map((aligner) => aligner.safeSample()));
-      const available = safe - this.sent;
+      const available = this.final() - this.sent;
       const minimum = this.frames === 0 ? 1 : this.frames === 1 ? this.secondSamples : this.steadySamples;
       if (available < minimum) return;
       yield this.emit(Math.min(available, this.maxSamples));
     }
+  }
+
+  /** Every final sample, in frames of at most 250 ms, however short the last: for a pause in the input. */
+  *available(): Generator<PcmChunk> {
+    for (let left = this.final() - this.sent; left > 0; left = this.final() - this.sent) yield this.emit(Math.min(left, this.maxSamples));
+  }
+
+  /** The request-relative position up to which audio is final: no timestamp still open may start before it. */
+  private final(): number {
+    return Math.min(this.received, ...this.aligners.map((aligner) => aligner.safeSample()));
   }
 
   /** The end of the request: everything left, in frames of at most 250 ms. */

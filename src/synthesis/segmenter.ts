@@ -46,6 +46,6 @@ function pieceLength(sentence: string, start: number, maxChars: number): number 
   return isHighSurrogate(sentence.charCodeAt(start + maxChars - 1)) ? maxChars - 1 : maxChars;
 }
 
-function isHighSurrogate(code: number): boolean {
+export function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }

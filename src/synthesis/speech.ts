@@ -15,6 +15,7 @@ import { renderAudio, renderWhole, type RenderedChunk, type RenderWholeOptions }
 export type { RenderedChunk } from './render.js';
 export type { SynthesisPipeline } from './pipeline.js';
 export { AudioSeconds, contentType };
+export { TextStream } from './text-stream.js';
 /** Whether a format can carry timestamps inside the file (`wav_encoded_timestamps`). */
 export const carriesTimestamps = carriesCues;
 
@@ -32,12 +33,15 @@ export interface StreamOptions {
   /** False when the client receives no timestamps: audio then never waits for one. */
   readonly timestamps: boolean;
   readonly signal: AbortSignal;
+  /** Plans that follow the job's on one timeline, as a streamed request's text arrives (protocol.md section 7). */
+  readonly continuation?: AsyncIterable<SynthesisPlan>;
 }
 
 /** Encoded chunks as soon as they exist, each with the timestamps that start in it. */
 export function streamSpeech(pipeline: SynthesisPipeline, job: SpeakableJob, options: StreamOptions): AsyncGenerator<RenderedChunk, void, undefined> {
-  const { format, header, timestamps, signal } = options;
-  return renderAudio(pipeline, { plan: job.plan, voice: job.voice, prepared: job.prepared, signal, timestamps }, { format, header });
+  const { format, header, timestamps, signal, continuation } = options;
+  const request = { plan: job.plan, voice: job.voice, prepared: job.prepared, signal, timestamps, ...(continuation === undefined ? {} : { continuation }) };
+  return renderAudio(pipeline, request, { format, header });
 }
 
 /** A whole rendering, in its container. */

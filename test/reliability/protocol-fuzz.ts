@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { ErrorName } from '../../src/protocol/errors.js';
 import { parseWav } from '../audio/wav-reader.js';
-import { TestClient, joinAudio, type JsonFrame } from '../conformance/client.js';
+import { TestClient, joinAudio, joinTimestamps, type JsonFrame } from '../conformance/client.js';
 import { ESPEAK_VOICE } from '../support/engines.js';
 import { parseSpeechWav } from '../conformance/server.js';
 
@@ -20,7 +20,10 @@ const PRECISIONS = ['PCM_16', 'PCM_24', 'PCM_32', 'MULAW'] as const;
 
 /** What the contract says a frame must get back. */
 export type Expectation =
-  | { readonly kind: 'audio'; readonly request: Readonly<Record<string, unknown>> }
+  /** `text`: a streamed request's joined text, which its timestamps must give back (JSON mode). */
+  | { readonly kind: 'audio'; readonly request: Readonly<Record<string, unknown>>; readonly text?: string }
+  /** A request cancelled right after it was sent: audio_end with `cancelled`, or complete audio if it won the race. */
+  | { readonly kind: 'cancelled'; readonly request: Readonly<Record<string, unknown>> }
   | { readonly kind: 'error'; readonly name: ErrorName; readonly field?: string; readonly idKnown: boolean }
   /** Random but well-formed input whose exact answer the contract leaves to the content (random SSML, random objects). */
   | { readonly kind: 'one-of'; readonly names: readonly string[] };
@@ -29,7 +32,11 @@ export type Action =
   | { readonly kind: 'text'; readonly payload: string; readonly expect: Expectation; readonly label: string }
   | { readonly kind: 'binary'; readonly payload: Uint8Array }
   /** Close the socket at once (often mid-stream) and go on on a fresh one. */
-  | { readonly kind: 'reconnect' };
+  | { readonly kind: 'reconnect' }
+  /** Several frames (extension messages among them, protocol.md section 7) and the answers they get, in order. */
+  | { readonly kind: 'frames'; readonly payloads: readonly string[]; readonly expects: readonly Expectation[]; readonly label: string }
+  /** `{"type":"cancel"}`: every request sent so far on the socket may end with audio_end cancelled. */
+  | { readonly kind: 'cancel-all' };
 
 const shortText = fc.constantFrom('Hi.', 'Yes, ok.', 'One two three.', 'Café at 9:30, 42 €.', 'Hello 👋 world.', 'Привет.', '日本語。', 'A, b; c!');
 
@@ -42,6 +49,7 @@ const validOptions = fc.record(
     binary_response: fc.boolean(),
     no_audio_header: fc.boolean(),
     continue: fc.jsonValue({ maxDepth: 1 }),
+    text_stream: fc.constant(false),
     model: fc.string({ maxLength: 8 }),
   },
   { requiredKeys: [] },
@@ -127,7 +135,44 @@ function freshId(): number {
   return nextId;
 }
 
+/** The extension messages (protocol.md section 7), each with the answers the contract gives it. */
+const extensionAction: fc.Arbitrary<Action> = fc.oneof(
+  // A streamed request: text in pieces, flushes among them, then text_end; one answer, its text given back.
+  fc.tuple(fc.array(fc.oneof(shortText, fc.constantFrom(' ', ', ', '. ', 'and so on')), { minLength: 0, maxLength: 6 }), fc.array(fc.boolean(), { maxLength: 6 }), validOptions).map(([pieces, flushes, options]): Action => {
+    const request = { voice_uuid: VOICE, ...options, text_stream: true, request_id: freshId() };
+    const id = request.request_id;
+    const payloads = [JSON.stringify(request)];
+    pieces.forEach((piece, index) => {
+      payloads.push(JSON.stringify({ type: 'text', request_id: id, data: piece }));
+      if (flushes[index] === true) payloads.push(JSON.stringify({ type: 'flush', request_id: id }));
+    });
+    payloads.push(JSON.stringify({ type: 'text_end', request_id: id }));
+    return { kind: 'frames', payloads, expects: [{ kind: 'audio', request, text: pieces.join('') }], label: 'streamed text' };
+  }),
+  // A request cancelled at once, and a cancel for an id that is not open (which gets no answer at all).
+  fc.tuple(shortText, validOptions).map(([data, options]): Action => {
+    const request = { voice_uuid: VOICE, data, ...options, request_id: freshId() };
+    const payloads = [JSON.stringify(request), JSON.stringify({ type: 'cancel', request_id: request.request_id }), JSON.stringify({ type: 'cancel', request_id: freshId() })];
+    return { kind: 'frames', payloads, expects: [{ kind: 'cancelled', request }], label: 'cancel' };
+  }),
+  fc.constant<Action>({ kind: 'cancel-all' }),
+  // text, flush or text_end for an id never opened; an unknown type.
+  fc.tuple(fc.constantFrom('text', 'flush', 'text_end'), shortText).map(([type, data]): Action => ({
+    kind: 'frames',
+    payloads: [JSON.stringify({ type, request_id: freshId(), data })],
+    expects: [{ kind: 'error', name: 'InvalidRequest', field: 'request_id', idKnown: true }],
+    label: `orphan ${type}`,
+  })),
+  fc.tuple(fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.constant(true)).filter((type) => !['cancel', 'text', 'flush', 'text_end'].includes(type as string)), fc.boolean()).map(([type, withId]): Action => ({
+    kind: 'frames',
+    payloads: [JSON.stringify({ type, voice_uuid: VOICE, data: 'Typed.', ...(withId ? { request_id: freshId() } : {}) })],
+    expects: [{ kind: 'error', name: 'InvalidRequest', field: 'type', idKnown: withId }],
+    label: 'unknown type',
+  })),
+);
+
 export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
+  { arbitrary: extensionAction, weight: 3 },
   { arbitrary: fc.tuple(shortText, validOptions).map(([data, options]) => validAction({ voice_uuid: VOICE, data, ...options }, 'valid text')), weight: 4 },
   { arbitrary: fc.tuple(ssmlText, validOptions).map(([data, options]): Action => {
     const request = { voice_uuid: VOICE, data, ...options, request_id: freshId() };
@@ -182,6 +227,8 @@ interface Sent {
   readonly expect: Expectation;
   readonly label: string;
   readonly payload: string;
+  /** A `{"type":"cancel"}` followed it: it may end with audio_end cancelled. */
+  cancellable?: boolean;
 }
 
 /** Runs one generated session on fresh sockets and checks every answer against its expectation. */
@@ -195,6 +242,12 @@ export async function runSession(streamUrl: string, actions: readonly Action[]):
       client.close();
       client = await TestClient.connect(streamUrl);
       sent = [];
+    } else if (action.kind === 'frames') {
+      for (const payload of action.payloads) client.send(payload);
+      for (const expect of action.expects) sent.push({ expect, label: action.label, payload: action.payloads.join(' ') });
+    } else if (action.kind === 'cancel-all') {
+      client.send({ type: 'cancel' });
+      for (const each of sent) each.cancellable = true;
     } else if (action.kind === 'binary') {
       client.socket.send(action.payload, { binary: true });
       sent.push({ expect: { kind: 'error', name: 'BadJSON', idKnown: false }, label: 'binary frame', payload: '<binary>' });
@@ -238,6 +291,11 @@ function checkRun(run: { frames: JsonFrame[]; binary: Buffer[] }, sent: Sent): v
   for (const frame of run.frames) assert.ok(typeof frame.type === 'string', `every frame carries type (${context})`);
   if (terminal.type === 'error') checkErrorFrame(terminal, context);
   const { expect } = sent;
+  if (terminal.type === 'audio_end' && terminal['cancelled'] === true) {
+    assert.ok(sent.cancellable === true || expect.kind === 'cancelled', `only a cancelled request ends cancelled (${context})`);
+    for (const frame of run.frames) assert.equal(frame.request_id, terminal.request_id, `frames never interleave (${context})`);
+    return;
+  }
   if (expect.kind === 'one-of') {
     assert.ok(expect.names.includes(outcome), context);
     return;
@@ -252,6 +310,11 @@ function checkRun(run: { frames: JsonFrame[]; binary: Buffer[] }, sent: Sent): v
   }
   assert.equal(outcome, 'audio_end', context);
   const request = expect.request;
+  if (expect.kind === 'audio' && expect.text !== undefined) {
+    if (request['binary_response'] !== true) assert.equal(joinTimestamps(run.frames).graph_chars.join(''), expect.text, `a streamed request's timestamps give back its text (${context})`);
+    // A stream of nothing, or of spaces and punctuation only, holds no speech: only its framing is checked.
+    if (!/[\p{L}\p{N}]/u.test(expect.text)) return;
+  }
   assert.equal(terminal.request_id, request['request_id'], context);
   for (const frame of run.frames) assert.equal(frame.request_id, request['request_id'], `frames never interleave (${context})`);
   const audio = request['binary_response'] === true ? Buffer.concat(run.binary) : joinAudio(run.frames);
