@@ -89,7 +89,7 @@ describe('TextStream', () => {
     long.append('Fifty characters of text, all of them plain words. ');
     long.append('And fifty more characters that go over the limit...');
     const { error } = await reading;
-    assert.equal((error as { errorName?: string }).errorName, 'TextTooLong');
+    assert.equal((error as { kind?: string }).kind, 'too-long');
     assert.equal(long.open, false);
 
     // Lone letters are read by their names and cost ten characters each (budget.ts).
@@ -99,7 +99,7 @@ describe('TextStream', () => {
       letters.append('a ');
       letters.flush();
     }
-    assert.equal(((await spelled).error as { errorName?: string }).errorName, 'TextTooLong');
+    assert.equal(((await spelled).error as { kind?: string }).kind, 'too-long');
   });
 
   it('ends by itself after the idle time without text, speaking what it holds', async () => {
