@@ -5,6 +5,8 @@
 import pino, { type Logger } from 'pino';
 import { BUILT_IN_ENGINES, startEngines, type EnginePlugin, type EngineRegistry } from './engines/registry.js';
 import { openStoreVerifier, type StoreVerifier } from './keys/store-verifier.js';
+import { openAiVoiceTable } from './protocol/openai-voices.js';
+import { warmStreamEncoders } from './audio/stream-encoder.js';
 import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './keys/verifier.js';
 import type { ServerContext } from './server/context.js';
 import type { HostLookup } from './server/browser-rules.js';
@@ -32,6 +34,8 @@ export interface VoxwireOptions {
   readonly globalConnections?: number;
   readonly shutdownGraceMs?: number;
   readonly heartbeatMs?: number;
+  /** `name=voice` entries over the default table of OpenAI's voice names (src/protocol/openai-voices.ts). */
+  readonly openAiVoices?: readonly string[];
   readonly logger?: Logger;
   /** A second port serving only /metrics, /health and /ready (0 = any free port); absent: none. */
   readonly metricsPort?: number;
@@ -57,10 +61,12 @@ export interface Voxwire {
 
 export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwire> {
   const log = options.logger ?? pino({ level: 'silent' });
+  const openAiVoices = openAiVoiceTable(options.openAiVoices ?? [], VOICE_DIRECTORY);
   const plugins = BUILT_IN_ENGINES.map((plugin) => options.engineOverrides?.find((override) => override.id === plugin.id) ?? plugin);
   const engines = startEngines(plugins, options.workers === undefined ? {} : { workers: options.workers });
   for (const { id, reason } of engines.skipped) log.warn({ engine: id, reason }, 'engine not available on this machine; its voices are not served');
-  const warm = engines.ready();
+  // The codecs of /v1/audio/speech load with the engines, so no first request of a format waits for its library.
+  const warm = Promise.all([engines.ready(), warmStreamEncoders()]).then(() => undefined);
   if (options.listenBeforeWarm !== true) {
     try {
       await warm;
@@ -71,7 +77,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   }
   const pipeline = createPipeline(engines, voiceForLanguage);
   const metrics = createMetrics(() => engines.statsByEngine());
-  const context: ServerContext = { pipeline, voices: VOICE_DIRECTORY, log, metrics };
+  const context: ServerContext = { pipeline, voices: VOICE_DIRECTORY, openAiVoices, log, metrics };
   let keyStore: StoreVerifier | undefined;
   try {
     keyStore =

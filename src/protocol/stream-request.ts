@@ -114,11 +114,7 @@ export function parseSpeechFields(value: JsonObject): SpeechFields {
     throw badJson('`data` is missing or empty: send {"voice_uuid": "…", "data": "text or <speak>SSML</speak>"}.');
   }
   if (typeof data !== 'string') throw invalid('data', 'must be a string', ['string']);
-  const control = CONTROL_CHARACTER.exec(data);
-  if (control !== null) {
-    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-    throw invalid('data', `holds the control character ${code} at index ${control.index}: only tab, newline and carriage return are accepted`, ['text without control characters other than tab, newline and carriage return']);
-  }
+  refuseControlCharacters('data', data);
   const voiceUuid = value['voice_uuid'];
   if (voiceUuid === undefined || voiceUuid === null || voiceUuid === '') {
     throw invalid('voice_uuid', 'is required', ['a voice uuid from GET /api/v2/voices']);
@@ -129,6 +125,14 @@ export function parseSpeechFields(value: JsonObject): SpeechFields {
   // The contract: precision is for wav only and ignored for mp3, so an mp3 request is not refused for it.
   const precision = format === 'mp3' ? 'PCM_16' : optionalEnum<Precision>(value, 'precision', PRECISIONS, 'PCM_32');
   return { voiceUuid, data, audio: { format, sampleRate, precision } };
+}
+
+/** Throws InvalidRequest naming `field` when `text` holds a control character (see CONTROL_CHARACTER). */
+export function refuseControlCharacters(field: string, text: string): void {
+  const control = CONTROL_CHARACTER.exec(text);
+  if (control === null) return;
+  const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  throw invalid(field, `holds the control character ${code} at index ${control.index}: only tab, newline and carriage return are accepted`, ['text without control characters other than tab, newline and carriage return']);
 }
 
 function optionalBoolean(value: JsonObject, field: string, fallback: boolean): boolean {

@@ -6,6 +6,8 @@
 import { createEncodedStream, type EncodedStream } from '../audio/encoded-stream.js';
 import type { AudioFormat } from '../audio/formats.js';
 import { MP3_START_DELAY_SAMPLES } from '../audio/mp3.js';
+import { createResampler } from '../audio/resampler.js';
+import type { StreamAudioEncoder } from '../audio/stream-encoder.js';
 import { VoxwireError } from '../protocol/errors.js';
 import { emptyAlignment, type Alignment } from './alignment.js';
 import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline, SynthesisRequest } from './pipeline.js';
@@ -81,6 +83,51 @@ export async function* renderAudio(
   } finally {
     // A cancelled or failed request never reaches finish(): its wasm memory must still be released.
     stream.dispose();
+  }
+}
+
+/** Bytes a stream encoder returned, and how many samples (at the encoder's rate) it was given for them. */
+export interface EncodedPiece {
+  readonly audio: Uint8Array;
+  readonly samples: number;
+}
+
+/**
+ * Renders a request through a stream encoder (OpenAI's response formats): the engine's PCM resampled to the
+ * encoder's rate and encoded, each piece yielded as soon as the codec completes a page or frame. No
+ * timestamps: the formats carry none. The encoder is the caller's (made first, so that a refusal can still be
+ * answered) and is disposed here however the rendering ends.
+ */
+export async function* renderEncoded(
+  pipeline: SynthesisPipeline,
+  request: SynthesisRequest,
+  encoder: StreamAudioEncoder,
+): AsyncGenerator<EncodedPiece, void, undefined> {
+  try {
+    const prepared = request.prepared ?? pipeline.prepare(request.plan, request.voice);
+    const resampler = await createResampler(prepared.sampleRate, encoder.sampleRate);
+    try {
+      for await (const chunk of pipeline.run({ ...request, prepared, timestamps: false })) {
+        const turn = renderingTurn();
+        if (turn !== undefined) {
+          await turn;
+          if (request.signal.aborted) return;
+        }
+        const samples = resampler.process(chunk.samples);
+        const audio = await encoder.encode(samples);
+        if (request.signal.aborted) return;
+        if (audio.length > 0 || samples.length > 0) yield { audio, samples: samples.length };
+      }
+      if (request.signal.aborted) return;
+      const tail = resampler.flush();
+      const last = await encoder.encode(tail);
+      const end = await encoder.flush();
+      yield { audio: last.length === 0 ? end : Buffer.concat([last, end]), samples: tail.length };
+    } finally {
+      resampler.dispose();
+    }
+  } finally {
+    encoder.dispose();
   }
 }
 

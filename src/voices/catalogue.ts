@@ -106,8 +106,18 @@ export function voiceForLanguage(language: string, gender?: Gender, engine?: str
   return candidates.find((voice) => voice.gender === gender) ?? candidates[0];
 }
 
+/** A voice by its name, or by the name before its parenthesis ("Ava" for "Ava (English US, female)"). */
+export function voiceNamed(name: string): Voice | undefined {
+  const wanted = name.trim().toLowerCase();
+  return VOICES.find((voice) => {
+    const full = voice.name.toLowerCase();
+    return full === wanted || full.split(' (')[0] === wanted;
+  });
+}
+
 /** The catalogue as the protocol layer asks of it. */
 export const VOICE_DIRECTORY = Object.freeze({
   find: findVoice,
+  named: voiceNamed,
   speaks: (language: string): boolean => voiceForLanguage(language) !== undefined,
 });

@@ -1,0 +1,90 @@
+/**
+ * OpenAI's speech API: `POST /v1/audio/speech` and `GET /v1/models`. The audio streams (chunked, or as
+ * server-sent events) from the first page or frame the codec completes; nothing waits for the whole request.
+ * Auth, connection limits, the request log and the metrics are the router's, as for every other endpoint.
+ */
+import { createStreamEncoder, type StreamAudioEncoder } from '../../audio/stream-encoder.js';
+import { VoxwireError } from '../../protocol/errors.js';
+import type { SpeechJob } from '../../protocol/speech-job.js';
+import { OPENAI_SAMPLE_RATE, OPENAI_SPEECH_MODELS, parseOpenAiSpeech, resolveOpenAiSpeech } from '../../protocol/openai-speech.js';
+import { renderEncoded } from '../../synthesis/render.js';
+import type { HttpExchange } from './exchange.js';
+import { sendJson } from './responses.js';
+import { write } from './stream.js';
+
+/**
+ * AAC streams open at once in the process. Each one runs FFmpeg's encoder in a worker thread of its own
+ * (mediabunny starts it), about 9 MiB and a thread start (~40 ms) per stream; past this bound an AAC request
+ * is refused with 429 rather than growing threads without limit. The other codecs run on the main thread.
+ */
+export const MAX_AAC_STREAMS = 16;
+let aacStreams = 0;
+
+/** Takes one of the AAC streams' places; the caller gives it back when its encoder is disposed. */
+function takeAacPlace(): void {
+  if (aacStreams >= MAX_AAC_STREAMS) {
+    throw new VoxwireError('ConcurrencyLimitExceeded', `This server encodes at most ${MAX_AAC_STREAMS} AAC streams at once; retry shortly or ask for another response_format.`, { field: 'response_format' });
+  }
+  aacStreams += 1;
+}
+
+export async function openAiSpeech(exchange: HttpExchange): Promise<void> {
+  const { body, context, report } = exchange;
+  const speech = parseOpenAiSpeech(body);
+  const job = resolveOpenAiSpeech(speech, context.voices, context.openAiVoices, context.pipeline);
+  report.chars = job.characters;
+  report.fields = { voiceUuid: speech.voice, audio: { format: speech.responseFormat, sampleRate: OPENAI_SAMPLE_RATE } };
+  const aac = speech.responseFormat === 'aac';
+  if (aac) takeAacPlace();
+  let encoder: StreamAudioEncoder | undefined;
+  try {
+    encoder = await createStreamEncoder(speech.responseFormat, OPENAI_SAMPLE_RATE);
+    await stream(exchange, job, encoder, speech.streamFormat === 'sse');
+  } finally {
+    encoder?.dispose();
+    if (aac) aacStreams -= 1;
+  }
+}
+
+async function stream({ response, context, signal, report }: HttpExchange, job: SpeechJob, encoder: StreamAudioEncoder, sse: boolean): Promise<void> {
+  const contentType = sse ? 'text/event-stream' : encoder.contentType;
+  let samples = 0;
+  // Headers wait for the first audio, so a failure before it can still be answered as a JSON error.
+  const start = (): void => {
+    if (!response.headersSent) response.writeHead(200, { 'Content-Type': contentType });
+  };
+  for await (const piece of renderEncoded(context.pipeline, { plan: job.plan, voice: job.voice, prepared: job.prepared, signal }, encoder)) {
+    if (signal.aborted) return;
+    samples += piece.samples;
+    report.audioSeconds = samples / OPENAI_SAMPLE_RATE;
+    if (piece.audio.length === 0) continue;
+    start();
+    report.firstAudioAt ??= performance.now();
+    await write(response, sse ? sseEvent({ type: 'speech.audio.delta', audio: Buffer.from(piece.audio.buffer, piece.audio.byteOffset, piece.audio.byteLength).toString('base64') }) : piece.audio);
+  }
+  if (signal.aborted) return;
+  start();
+  if (sse) await write(response, sseEvent({ type: 'speech.audio.done', usage: usage(job.characters) }));
+  response.end();
+}
+
+/** One server-sent event: a `data:` line holding the JSON, then the blank line that ends the event. */
+function sseEvent(event: Readonly<Record<string, unknown>>): Buffer {
+  return Buffer.from(`data: ${JSON.stringify(event)}\n\n`, 'utf8');
+}
+
+/**
+ * OpenAI bills speech in tokens; voxwire has none to count, so `usage` reports the input's characters as its
+ * input tokens and no output tokens: the field is there for clients that read it, not a cost.
+ */
+function usage(characters: number): Readonly<Record<string, number>> {
+  return { input_tokens: characters, output_tokens: 0, total_tokens: characters };
+}
+
+/** The model list the OpenAI SDKs and front ends read; any other model name is accepted as well. */
+export async function openAiModels({ request, response }: HttpExchange): Promise<void> {
+  await sendJson(request, response, 200, {
+    object: 'list',
+    data: OPENAI_SPEECH_MODELS.map((id) => ({ id, object: 'model', created: 0, owned_by: 'voxwire' })),
+  });
+}
