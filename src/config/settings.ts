@@ -54,7 +54,7 @@ export const SETTINGS = {
     kind: 'list',
     flag: '--openai-voices',
     env: 'VOXWIRE_OPENAI_VOICES',
-    description: 'Comma-separated name=voice entries (alloy=Ava) mapping OpenAI voice names onto voice uuids or names, over the default table',
+    description: 'Comma-separated name=voice entries (alloy=Ava) mapping OpenAI voice names onto voice uuids or names (over the built-in table)',
     fallback: () => [],
     item: { normalize: normalizeVoiceMapping, expected: 'name=voice, the voice a uuid or name (alloy=Ava)' },
   }),
