@@ -9,6 +9,8 @@ import { openAiVoiceTable } from './protocol/openai-voices.js';
 import { warmStreamEncoders } from './audio/stream-encoder.js';
 import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './keys/verifier.js';
 import type { ServerContext } from './server/context.js';
+import { Places } from './server/connection-limits.js';
+import { DEFAULT_MAX_AAC_STREAMS } from './server/http/openai-speech.js';
 import type { HostLookup } from './server/browser-rules.js';
 import { createMetrics } from './server/metrics.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
@@ -36,6 +38,8 @@ export interface VoxwireOptions {
   readonly heartbeatMs?: number;
   /** `name=voice` entries over the default table of OpenAI's voice names (src/protocol/openai-voices.ts). */
   readonly openAiVoices?: readonly string[];
+  /** AAC streams of /v1/audio/speech open at once (default 16; each runs its encoder in a thread). */
+  readonly maxAacStreams?: number;
   readonly logger?: Logger;
   /** A second port serving only /metrics, /health and /ready (0 = any free port); absent: none. */
   readonly metricsPort?: number;
@@ -77,7 +81,8 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   }
   const pipeline = createPipeline(engines, voiceForLanguage);
   const metrics = createMetrics(() => engines.statsByEngine());
-  const context: ServerContext = { pipeline, voices: VOICE_DIRECTORY, openAiVoices, log, metrics };
+  const openAi = { voices: openAiVoices, aacStreams: new Places(options.maxAacStreams ?? DEFAULT_MAX_AAC_STREAMS) };
+  const context: ServerContext = { pipeline, voices: VOICE_DIRECTORY, openAi, log, metrics };
   let keyStore: StoreVerifier | undefined;
   try {
     keyStore =

@@ -1,5 +1,6 @@
 /** What the transport layer needs from the rest of the server, wired once at start-up. */
 import type { Logger } from 'pino';
+import type { Places } from './connection-limits.js';
 import type { ServerMetrics } from './metrics.js';
 import type { OpenAiVoiceTable } from '../protocol/openai-voices.js';
 import type { VoiceDirectory } from '../protocol/speech-job.js';
@@ -8,8 +9,12 @@ import type { SynthesisPipeline } from '../synthesis/pipeline.js';
 export interface ServerContext {
   readonly pipeline: SynthesisPipeline;
   readonly voices: VoiceDirectory;
-  /** OpenAI's voice names → voxwire voices, for /v1/audio/speech. */
-  readonly openAiVoices: OpenAiVoiceTable;
+  readonly openAi: {
+    /** OpenAI's voice names → voxwire voices, for /v1/audio/speech. */
+    readonly voices: OpenAiVoiceTable;
+    /** AAC streams that may be open at once: each holds an encoder thread. */
+    readonly aacStreams: Places;
+  };
   readonly log: Logger;
   /** Where each request's end is recorded (and scraped from on /metrics). */
   readonly metrics: ServerMetrics;

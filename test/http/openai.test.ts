@@ -243,6 +243,41 @@ describe('keys and the voice table', () => {
     }
   });
 
+  it('AAC streams are bounded (each holds an encoder thread): past the bound 429 in OpenAI shape, other formats unaffected', async () => {
+    const bounded = await startTestServer({ workers: 1, maxAacStreams: 1 });
+    try {
+      const sdk = new OpenAI({ baseURL: `${bounded.url}/v1`, apiKey: 'none', maxRetries: 0 });
+      const aac = (input: string): Promise<Response> => sdk.audio.speech.create({ model: 'tts-1', voice: 'onyx', input, response_format: 'aac' });
+      // A minute and a half of speech: seconds of encoding, so this stream is open while the next requests come.
+      const open = await aac(Array.from({ length: 12 }, () => TEXT).join(' '));
+      const reader = open.body!.getReader();
+      assert.ok(((await reader.read()).value?.length ?? 0) > 0, 'the first AAC stream is under way');
+      const error = await aac('Hello.').then(
+        () => assert.fail('a second AAC stream was accepted'),
+        (thrown: unknown) => thrown,
+      );
+      assert.ok(error instanceof OpenAI.RateLimitError, String(error));
+      assert.equal(error.code, 'rate_limit_exceeded');
+      assert.equal(error.param, 'response_format');
+      const mp3 = await decode(await bytesOf(await sdk.audio.speech.create({ model: 'tts-1', voice: 'onyx', input: 'Hello.' })), 'mp3');
+      assert.ok(level(mp3) > 0.03, 'MP3 is served meanwhile');
+      await reader.cancel();
+      // The place comes back when the abandoned stream's handler ends.
+      const deadline = Date.now() + 30_000;
+      let again: Buffer | undefined;
+      while (again === undefined && Date.now() < deadline) {
+        again = await aac('Hello again.').then(bytesOf, (thrown: unknown) => {
+          if (!(thrown instanceof OpenAI.RateLimitError)) throw thrown;
+          return new Promise<undefined>((resolve) => setTimeout(resolve, 100));
+        });
+      }
+      assert.ok(again !== undefined, 'an AAC stream is served once the first has gone');
+      assert.ok(level(await decode(again, 'aac')) > 0.03);
+    } finally {
+      await bounded.close();
+    }
+  });
+
   it('a table entry naming no voice stops the start', async () => {
     await assert.rejects(startTestServer({ workers: 1, openAiVoices: ['alloy=nobody'] }), /--openai-voices: "alloy" names the voice "nobody"/);
   });

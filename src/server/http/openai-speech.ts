@@ -8,42 +8,42 @@ import { VoxwireError } from '../../protocol/errors.js';
 import type { SpeechJob } from '../../protocol/speech-job.js';
 import { OPENAI_SAMPLE_RATE, OPENAI_SPEECH_MODELS, parseOpenAiSpeech, resolveOpenAiSpeech } from '../../protocol/openai-speech.js';
 import { renderEncoded } from '../../synthesis/render.js';
+import type { ServerContext } from '../context.js';
 import type { HttpExchange } from './exchange.js';
 import { sendJson } from './responses.js';
 import { write } from './stream.js';
 
 /**
- * AAC streams open at once in the process. Each one runs FFmpeg's encoder in a worker thread of its own
- * (mediabunny starts it), about 9 MiB and a thread start (~40 ms) per stream; past this bound an AAC request
- * is refused with 429 rather than growing threads without limit. The other codecs run on the main thread.
+ * AAC streams open at once, by default. Each runs FFmpeg's encoder in a worker thread of its own (mediabunny
+ * starts one per stream: a thread start and its own wasm memory); past the bound an AAC request is refused
+ * with 429 rather than growing threads without limit. The other codecs run on the main thread.
  */
-export const MAX_AAC_STREAMS = 16;
-let aacStreams = 0;
-
-/** Takes one of the AAC streams' places; the caller gives it back when its encoder is disposed. */
-function takeAacPlace(): void {
-  if (aacStreams >= MAX_AAC_STREAMS) {
-    throw new VoxwireError('ConcurrencyLimitExceeded', `This server encodes at most ${MAX_AAC_STREAMS} AAC streams at once; retry shortly or ask for another response_format.`, { field: 'response_format' });
-  }
-  aacStreams += 1;
-}
+export const DEFAULT_MAX_AAC_STREAMS = 16;
 
 export async function openAiSpeech(exchange: HttpExchange): Promise<void> {
   const { body, context, report } = exchange;
   const speech = parseOpenAiSpeech(body);
-  const job = resolveOpenAiSpeech(speech, context.voices, context.openAiVoices, context.pipeline);
+  const job = resolveOpenAiSpeech(speech, context.voices, context.openAi.voices, context.pipeline);
   report.chars = job.characters;
   report.fields = { voiceUuid: speech.voice, audio: { format: speech.responseFormat, sampleRate: OPENAI_SAMPLE_RATE } };
-  const aac = speech.responseFormat === 'aac';
-  if (aac) takeAacPlace();
+  const giveBack = speech.responseFormat === 'aac' ? aacPlace(context) : undefined;
   let encoder: StreamAudioEncoder | undefined;
   try {
     encoder = await createStreamEncoder(speech.responseFormat, OPENAI_SAMPLE_RATE);
     await stream(exchange, job, encoder, speech.streamFormat === 'sse');
   } finally {
     encoder?.dispose();
-    if (aac) aacStreams -= 1;
+    giveBack?.();
   }
+}
+
+function aacPlace(context: ServerContext): () => void {
+  const giveBack = context.openAi.aacStreams.take();
+  if (giveBack === undefined) {
+    const max = context.openAi.aacStreams.size;
+    throw new VoxwireError('ConcurrencyLimitExceeded', `This server encodes at most ${max} AAC streams at once; retry shortly or ask for another response_format.`, { field: 'response_format' });
+  }
+  return giveBack;
 }
 
 async function stream({ response, context, signal, report }: HttpExchange, job: SpeechJob, encoder: StreamAudioEncoder, sse: boolean): Promise<void> {
