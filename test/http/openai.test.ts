@@ -12,6 +12,7 @@ import OpenAI from 'openai';
 import type { Voxwire } from '../../src/app.js';
 import { encodePcm } from '../../src/audio/pcm.js';
 import { wavFile } from '../../src/audio/wav.js';
+import { createLogger } from '../../src/cli/log-output.js';
 import { decodeWithFfmpeg, type Decoded } from '../audio/ffmpeg.js';
 import { engineIdle, rms, startTestServer } from '../conformance/server.js';
 import { editDistance, recognize, words } from '../support/recognizer.js';
@@ -47,9 +48,12 @@ async function bytesOf(response: Response): Promise<Buffer> {
 
 let server: Voxwire;
 let client: OpenAI;
+/** The server's log records (JSON lines). */
+const logged: Record<string, unknown>[] = [];
 
 before(async () => {
-  server = await startTestServer();
+  const output = { isTTY: false, write: (text: string) => logged.push(JSON.parse(text) as Record<string, unknown>) > 0 };
+  server = await startTestServer({ logger: createLogger('info', 'json', output) });
   client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'not-checked-on-a-keyless-loopback-server' });
 });
 after(async () => {
@@ -161,6 +165,34 @@ describe('POST /v1/audio/speech through the openai SDK', () => {
       assert.ok(Math.abs(audio.length - byName.length) < 0.02 * byName.length, `${JSON.stringify(other)}: ${audio.length} bytes vs ${byName.length}`);
     }
     assert.deepEqual(await pcm(RMS_UUID), await pcm('echo'), 'echo is rms in the default table (flite repeats itself exactly)');
+  });
+
+  it('logs and measures each request like the other endpoints', async () => {
+    await client.audio.speech.create({ model: 'tts-1', voice: 'fable', input: 'Too fast.', speed: 5 }).then(
+      () => assert.fail('speed 5 was accepted'),
+      (thrown: unknown) => assert.ok(thrown instanceof OpenAI.BadRequestError),
+    );
+    const response = await client.audio.speech.create({ model: 'tts-1', voice: 'fable', input: 'Counted and logged.', response_format: 'opus' });
+    await bytesOf(response);
+    const requestId = response.headers.get('x-request-id');
+    const deadline = Date.now() + 10_000;
+    let line: Record<string, unknown> | undefined;
+    while ((line = logged.find((record) => record['request_id'] === requestId)) === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(line, 'a log line for the request');
+    assert.equal(line['msg'], 'http request');
+    assert.equal(line['path'], '/v1/audio/speech');
+    assert.equal(line['status'], 200);
+    assert.equal(line['outcome'], 'ok');
+    assert.equal(line['voice'], 'fable');
+    assert.equal(line['format'], 'opus');
+    assert.equal(line['sample_rate'], 24000);
+    assert.equal(line['chars'], 'Counted and logged.'.length);
+    assert.ok(typeof line['first_audio_ms'] === 'number' && (line['audio_seconds'] as number) > 0.5, JSON.stringify(line));
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /^voxwire_requests_total\{endpoint="openai_speech",outcome="ok"\} [1-9]/m);
+    assert.match(metrics, /^voxwire_requests_total\{endpoint="openai_speech",outcome="InvalidRequest"\} [1-9]/m);
+    assert.match(metrics, /^voxwire_time_to_first_audio_seconds_count\{endpoint="openai_speech"\} [1-9]/m);
+    assert.match(metrics, /^voxwire_audio_seconds_total\{endpoint="openai_speech"\} [1-9]/m);
   });
 
   it('lists the accepted models', async () => {
