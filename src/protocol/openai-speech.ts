@@ -9,7 +9,7 @@ import { NEUTRAL_PROSODY, type Prosody } from '../engines/engine.js';
 import { checkBudget, costBudget } from '../synthesis/budget.js';
 import type { SynthesisPlan } from '../synthesis/plan.js';
 import { promptProsody } from '../synthesis/ssml/prosody.js';
-import type { PipelineVoice, SynthesisPipeline } from '../synthesis/pipeline.js';
+import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline } from '../synthesis/pipeline.js';
 import { isVoxwireError, VoxwireError } from './errors.js';
 import { voiceByReference, type OpenAiVoiceTable } from './openai-voices.js';
 import type { SpeechJob, VoiceDirectory } from './speech-job.js';
@@ -153,5 +153,17 @@ export function resolveOpenAiSpeech(speech: OpenAiSpeechRequest, voices: VoiceDi
     throw error;
   }
   const voice = voiceFor(speech.voice, voices, table);
-  return { voice, plan, prepared: pipeline.prepare(plan, voice), characters: cost.writtenChars };
+  return { voice, plan, prepared: prepare(pipeline, plan, voice), characters: cost.writtenChars };
+}
+
+/** The pipeline's check of the plan against the voice's engine; what it says of `data` is said of `input`. */
+function prepare(pipeline: SynthesisPipeline, plan: SynthesisPlan, voice: PipelineVoice): PreparedSynthesis {
+  try {
+    return pipeline.prepare(plan, voice);
+  } catch (error) {
+    if (isVoxwireError(error) && error.params['field'] === 'data') {
+      throw new VoxwireError(error.errorName, error.message.replace('`data`', "'input'"), { ...error.params, field: 'input', code: 'invalid_value' });
+    }
+    throw error;
+  }
 }

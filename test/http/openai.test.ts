@@ -220,6 +220,7 @@ describe('OpenAI-shaped errors', () => {
     ['empty input', { input: '' }, 'input', 'empty_string'],
     ['over-long input', { input: 'a '.repeat(1001) }, 'input', 'string_above_max_length'],
     ['bad stream format', { stream_format: 'websocket' }, 'stream_format', 'invalid_value'],
+    ['text the voice cannot read (flite reads English only)', { voice: 'alloy', input: '你好，世界' }, 'input', 'invalid_value'],
   ];
   for (const [what, body, param, code] of cases) {
     it(`${what}: 400 invalid_request_error naming ${param}`, async () => {
