@@ -10,7 +10,7 @@ import { createResampler } from '../audio/resampler.js';
 import type { StreamAudioEncoder } from '../audio/stream-encoder.js';
 import { VoxwireError } from '../protocol/errors.js';
 import { emptyAlignment, type Alignment } from './alignment.js';
-import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline, SynthesisRequest } from './pipeline.js';
+import type { PcmChunk, PipelineVoice, PreparedSynthesis, SynthesisPipeline, SynthesisRequest } from './pipeline.js';
 import type { SynthesisPlan } from './plan.js';
 
 /**
@@ -95,25 +95,35 @@ export interface EncodedPiece {
 /**
  * Renders a request through a stream encoder (OpenAI's response formats): the engine's PCM resampled to the
  * encoder's rate and encoded, each piece yielded as soon as the codec completes a page or frame. No
- * timestamps: the formats carry none. The encoder is the caller's (made first, so that a refusal can still be
- * answered) and is disposed here however the rendering ends.
+ * timestamps: the formats carry none. The engine starts on the first segment while the encoder is still being
+ * made (an AAC encoder starts a thread), and the encoder stays the caller's to dispose.
  */
 export async function* renderEncoded(
   pipeline: SynthesisPipeline,
   request: SynthesisRequest,
-  encoder: StreamAudioEncoder,
+  encoderMade: Promise<StreamAudioEncoder>,
 ): AsyncGenerator<EncodedPiece, void, undefined> {
+  const prepared = request.prepared ?? pipeline.prepare(request.plan, request.voice);
+  const pcm = pipeline.run({ ...request, prepared, timestamps: false });
+  // Asked for ahead of its use, so a failure must count as handled even when the rendering has left by then.
+  const pull = (): Promise<IteratorResult<PcmChunk, void>> => {
+    const step = pcm.next();
+    step.catch(() => undefined);
+    return step;
+  };
   try {
-    const prepared = request.prepared ?? pipeline.prepare(request.plan, request.voice);
+    let next = pull();
+    const encoder = await encoderMade;
     const resampler = await createResampler(prepared.sampleRate, encoder.sampleRate);
     try {
-      for await (const chunk of pipeline.run({ ...request, prepared, timestamps: false })) {
+      for (let step = await next; step.done !== true; step = await next) {
         const turn = renderingTurn();
         if (turn !== undefined) {
           await turn;
           if (request.signal.aborted) return;
         }
-        const samples = resampler.process(chunk.samples);
+        const samples = resampler.process(step.value.samples);
+        next = pull();
         const audio = await encoder.encode(samples);
         if (request.signal.aborted) return;
         if (audio.length > 0 || samples.length > 0) yield { audio, samples: samples.length };
@@ -127,7 +137,8 @@ export async function* renderEncoded(
       resampler.dispose();
     }
   } finally {
-    encoder.dispose();
+    // Stops the engine's work on a request left early (a client gone, an encoder that could not be made).
+    await pcm.return();
   }
 }
 

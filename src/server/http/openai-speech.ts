@@ -27,12 +27,16 @@ export async function openAiSpeech(exchange: HttpExchange): Promise<void> {
   report.chars = job.characters;
   report.fields = { voiceUuid: speech.voice, audio: { format: speech.responseFormat, sampleRate: OPENAI_SAMPLE_RATE } };
   const giveBack = speech.responseFormat === 'aac' ? aacPlace(context) : undefined;
-  let encoder: StreamAudioEncoder | undefined;
+  const encoder = createStreamEncoder(speech.responseFormat, OPENAI_SAMPLE_RATE);
+  // Awaited in the rendering; a failure before that must not become an unhandled rejection.
+  encoder.catch(() => undefined);
   try {
-    encoder = await createStreamEncoder(speech.responseFormat, OPENAI_SAMPLE_RATE);
     await stream(exchange, job, encoder, speech.streamFormat === 'sse');
   } finally {
-    encoder?.dispose();
+    await encoder.then(
+      (made) => made.dispose(),
+      () => undefined,
+    );
     giveBack?.();
   }
 }
@@ -46,24 +50,23 @@ function aacPlace(context: ServerContext): () => void {
   return giveBack;
 }
 
-async function stream({ response, context, signal, report }: HttpExchange, job: SpeechJob, encoder: StreamAudioEncoder, sse: boolean): Promise<void> {
-  const contentType = sse ? 'text/event-stream' : encoder.contentType;
+async function stream({ response, context, signal, report }: HttpExchange, job: SpeechJob, encoder: Promise<StreamAudioEncoder>, sse: boolean): Promise<void> {
   let samples = 0;
   // Headers wait for the first audio, so a failure before it can still be answered as a JSON error.
-  const start = (): void => {
-    if (!response.headersSent) response.writeHead(200, { 'Content-Type': contentType });
+  const start = async (): Promise<void> => {
+    if (!response.headersSent) response.writeHead(200, { 'Content-Type': sse ? 'text/event-stream' : (await encoder).contentType });
   };
   for await (const piece of renderEncoded(context.pipeline, { plan: job.plan, voice: job.voice, prepared: job.prepared, signal }, encoder)) {
     if (signal.aborted) return;
     samples += piece.samples;
     report.audioSeconds = samples / OPENAI_SAMPLE_RATE;
     if (piece.audio.length === 0) continue;
-    start();
+    await start();
     report.firstAudioAt ??= performance.now();
     await write(response, sse ? sseEvent({ type: 'speech.audio.delta', audio: Buffer.from(piece.audio.buffer, piece.audio.byteOffset, piece.audio.byteLength).toString('base64') }) : piece.audio);
   }
   if (signal.aborted) return;
-  start();
+  await start();
   if (sse) await write(response, sseEvent({ type: 'speech.audio.done', usage: usage(job.characters) }));
   response.end();
 }
