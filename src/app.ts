@@ -5,8 +5,12 @@
 import pino, { type Logger } from 'pino';
 import { BUILT_IN_ENGINES, startEngines, type EnginePlugin, type EngineRegistry } from './engines/registry.js';
 import { openStoreVerifier, type StoreVerifier } from './keys/store-verifier.js';
+import { openAiVoiceTable } from './protocol/openai-voices.js';
+import { warmStreamEncoders } from './audio/stream-encoder.js';
 import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './keys/verifier.js';
 import type { ServerContext } from './server/context.js';
+import { Places } from './server/connection-limits.js';
+import { DEFAULT_MAX_AAC_STREAMS } from './server/http/openai-speech.js';
 import type { HostLookup } from './server/browser-rules.js';
 import { createMetrics } from './server/metrics.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
@@ -34,6 +38,10 @@ export interface VoxwireOptions {
   readonly heartbeatMs?: number;
   /** How long a streamed request waits for text before it ends (protocol.md section 7: 30 s). */
   readonly textStreamIdleMs?: number;
+  /** `name=voice` entries over the default table of OpenAI's voice names (src/protocol/openai-voices.ts). */
+  readonly openAiVoices?: readonly string[];
+  /** AAC streams of /v1/audio/speech open at once (default 16; each runs its encoder in a thread). */
+  readonly maxAacStreams?: number;
   readonly logger?: Logger;
   /** A second port serving only /metrics, /health and /ready (0 = any free port); absent: none. */
   readonly metricsPort?: number;
@@ -61,10 +69,13 @@ export interface Voxwire {
 
 export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwire> {
   const log = options.logger ?? pino({ level: 'silent' });
+  const voices = new VoiceCatalogue();
+  const openAiVoices = openAiVoiceTable(options.openAiVoices ?? [], voices);
   const plugins = BUILT_IN_ENGINES.map((plugin) => options.engineOverrides?.find((override) => override.id === plugin.id) ?? plugin);
   const engines = startEngines(plugins, options.workers === undefined ? {} : { workers: options.workers });
   for (const { id, reason } of engines.skipped) log.warn({ engine: id, reason }, 'engine not available on this machine; its voices are not served');
-  const warm = engines.ready();
+  // The codecs of /v1/audio/speech load with the engines, so no first request of a format waits for its library.
+  const warm = Promise.all([engines.ready(), warmStreamEncoders()]).then(() => undefined);
   if (options.listenBeforeWarm !== true) {
     try {
       await warm;
@@ -73,10 +84,10 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
       throw error;
     }
   }
-  const voices = new VoiceCatalogue();
   const pipeline = createPipeline(engines, (language, gender, engine) => voices.forLanguage(language, gender, engine));
   const metrics = createMetrics(() => engines.statsByEngine());
-  const context: ServerContext = { pipeline, voices, log, metrics, ...(options.textStreamIdleMs === undefined ? {} : { textStreamIdleMs: options.textStreamIdleMs }) };
+  const openAi = { voices: openAiVoices, aacStreams: new Places(options.maxAacStreams ?? DEFAULT_MAX_AAC_STREAMS) };
+  const context: ServerContext = { pipeline, voices, openAi, log, metrics, ...(options.textStreamIdleMs === undefined ? {} : { textStreamIdleMs: options.textStreamIdleMs }) };
   let keyStore: StoreVerifier | undefined;
   try {
     keyStore =

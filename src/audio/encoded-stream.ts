@@ -42,7 +42,7 @@ export async function createEncodedStream(options: EncodedStreamOptions): Promis
   const resampler = await createResampler(options.engineRate, format.sampleRate);
   if (format.format === 'mp3') {
     try {
-      return new Mp3Stream(resampler, await createMp3Encoder(format.sampleRate));
+      return new Mp3Stream(resampler, format.sampleRate, await createMp3Encoder(format.sampleRate));
     } catch (error) {
       resampler.dispose();
       throw error;
@@ -138,9 +138,10 @@ class Mp3Stream extends ResampledStream {
 
   constructor(
     resampler: StreamResampler,
+    sampleRate: SampleRate,
     private readonly mp3: StreamMp3Encoder,
   ) {
-    super(resampler, mp3.sampleRate);
+    super(resampler, sampleRate);
   }
 
   get emittedSamples(): number {

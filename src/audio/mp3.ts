@@ -8,15 +8,19 @@ import { createRequire } from 'node:module';
 import { createEncoder, type WasmMediaEncoder } from 'wasm-media-encoders';
 import type { SampleRate } from './formats.js';
 import { MpegFrameAssembler } from './mp3-frames.js';
+import { SlicedEncoder } from './stream-encoder.js';
 
 type LameEncoder = WasmMediaEncoder<'audio/mpeg'>;
 type CbrKbps = 32 | 48 | 64 | 96 | 128;
+/** The contract's rates, and 24 kHz: OpenAI's speech endpoint answers at 24 kHz (MPEG-2 Layer III has it). */
+export type Mp3Rate = SampleRate | 24000;
 
 /** Mono speech: enough bits that LAME does not low-pass below the rate's own Nyquist band much. */
-const KBPS_BY_RATE: Readonly<Record<SampleRate, CbrKbps>> = {
+const KBPS_BY_RATE: Readonly<Record<Mp3Rate, CbrKbps>> = {
   8000: 32,
   16000: 48,
   22050: 64,
+  24000: 64,
   32000: 96,
   44100: 128,
   48000: 128,
@@ -28,12 +32,12 @@ const KBPS_BY_RATE: Readonly<Record<SampleRate, CbrKbps>> = {
  */
 export const MP3_START_DELAY_SAMPLES = 1105;
 
-export function mp3Bitrate(sampleRate: SampleRate): CbrKbps {
+export function mp3Bitrate(sampleRate: Mp3Rate): CbrKbps {
   return KBPS_BY_RATE[sampleRate];
 }
 
 export interface StreamMp3Encoder {
-  readonly sampleRate: SampleRate;
+  readonly sampleRate: Mp3Rate;
   /** Encodes a chunk; returns the frames completed so far (possibly none). */
   encode(samples: Int16Array): Uint8Array;
   /** Flushes LAME and returns the remaining frames; the encoder goes back to the pool. */
@@ -64,7 +68,7 @@ async function compileLame(): Promise<WebAssembly.Module> {
   return WebAssembly.compile(await readFile(path));
 }
 
-export async function createMp3Encoder(sampleRate: SampleRate): Promise<StreamMp3Encoder> {
+export async function createMp3Encoder(sampleRate: Mp3Rate): Promise<StreamMp3Encoder> {
   const lame = await acquire();
   // configure() resets whatever state a pooled instance carried from its previous request.
   lame.configure({ channels: 1, sampleRate, outputSampleRate: sampleRate, bitrate: mp3Bitrate(sampleRate) });
@@ -76,7 +80,7 @@ class LameStream implements StreamMp3Encoder {
   private readonly frames = new MpegFrameAssembler();
   private scratch = new Float32Array(4096);
 
-  constructor(lame: LameEncoder, readonly sampleRate: SampleRate) {
+  constructor(lame: LameEncoder, readonly sampleRate: Mp3Rate) {
     this.lame = lame;
   }
 
@@ -107,5 +111,36 @@ class LameStream implements StreamMp3Encoder {
   private active(): LameEncoder {
     if (!this.lame) throw new Error('MP3 encoder used after finish() or dispose()');
     return this.lame;
+  }
+}
+
+export function isMp3Rate(sampleRate: number): sampleRate is Mp3Rate {
+  return sampleRate in KBPS_BY_RATE;
+}
+
+/** MP3 in the stream-encoder shape (OpenAI's `mp3`): the same LAME stream, its calls sliced and queued. */
+export async function createMp3StreamEncoder(sampleRate: number): Promise<Mp3StreamEncoder> {
+  if (!isMp3Rate(sampleRate)) throw new RangeError(`MP3 at ${sampleRate} Hz is not offered`);
+  return new Mp3StreamEncoder(await createMp3Encoder(sampleRate));
+}
+
+export class Mp3StreamEncoder extends SlicedEncoder {
+  readonly format = 'mp3';
+  readonly contentType = 'audio/mpeg';
+
+  constructor(private readonly lame: StreamMp3Encoder) {
+    super(lame.sampleRate);
+  }
+
+  protected encodeSlice(samples: Int16Array): Uint8Array {
+    return this.lame.encode(samples);
+  }
+
+  protected encodeEnd(): Uint8Array {
+    return this.lame.finish();
+  }
+
+  protected release(): void {
+    this.lame.dispose();
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The shape every container encoder of OpenAI's response formats has (Ogg Opus, ADTS AAC, FLAC, WAV, raw
- * PCM): mono Int16 PCM at the encoder's own rate goes in, bytes of whole pages or frames come out as soon as
+ * The shape every container encoder of OpenAI's response formats has (MP3, Ogg Opus, ADTS AAC, FLAC, WAV,
+ * raw PCM): mono Int16 PCM at the encoder's own rate goes in, bytes of whole pages or frames come out as soon as
  * the codec has them, and `flush()` ends the stream. Each stream is a complete file on its own.
  *
  * Calls are asynchronous so that no call keeps the event loop for long: the in-process (wasm) encoders cut
@@ -8,7 +8,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
-export const STREAM_FORMATS = ['opus', 'aac', 'flac', 'wav', 'pcm'] as const;
+export const STREAM_FORMATS = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'] as const;
 export type StreamFormat = (typeof STREAM_FORMATS)[number];
 
 export interface StreamAudioEncoder {
@@ -25,8 +25,10 @@ export interface StreamAudioEncoder {
 }
 
 export async function createStreamEncoder(format: StreamFormat, sampleRate: number): Promise<StreamAudioEncoder> {
-  // Each codec's library is loaded the first time its format is asked for, not at start-up.
+  // Each codec's library is loaded the first time its format is asked for, unless warmStreamEncoders() ran.
   switch (format) {
+    case 'mp3':
+      return (await import('./mp3.js')).createMp3StreamEncoder(sampleRate);
     case 'opus':
       return (await import('./opus.js')).createOpusEncoder(sampleRate);
     case 'aac':
@@ -37,6 +39,15 @@ export async function createStreamEncoder(format: StreamFormat, sampleRate: numb
     case 'pcm':
       return (await import('./pcm-stream.js')).createPcmStreamEncoder(format, sampleRate);
   }
+}
+
+/**
+ * Loads every codec's library ahead of its first request: importing mediabunny and its AAC encoder takes
+ * most of a second, Opus's about a tenth, and a server that serves these formats should not make its first
+ * caller of each wait for that.
+ */
+export async function warmStreamEncoders(): Promise<void> {
+  await Promise.all([import('./mp3.js'), import('./opus.js'), import('./aac.js'), import('./flac.js'), import('./pcm-stream.js')]);
 }
 
 export const EMPTY_BYTES = new Uint8Array(0);

@@ -30,6 +30,7 @@ export async function runServeCommand(args: string[]): Promise<number> {
     globalConnections: settings.globalConnections,
     shutdownGraceMs: settings.shutdownGraceMs,
     heartbeatMs: settings.heartbeatMs,
+    openAiVoices: settings.openaiVoices,
     logger: log,
     // Listening first lets probes watch /ready turn from 503 to 200 as the engines warm up.
     listenBeforeWarm: true,

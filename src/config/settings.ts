@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { normalizeVoiceMapping } from '../protocol/openai-voices.js';
 import { normalizeOrigin } from '../server/browser-rules.js';
 
 type Kind = 'string' | 'integer' | 'list' | 'boolean';
@@ -49,6 +50,14 @@ export const SETTINGS = {
   heartbeatMs: setting({ kind: 'integer', flag: '--heartbeat-ms', env: 'VOXWIRE_HEARTBEAT_MS', description: 'Ping interval; a client silent for a whole interval is dropped', fallback: () => 30000, min: 100, max: 3600000 }),
   logLevel: setting({ kind: 'string', flag: '--log-level', env: 'VOXWIRE_LOG_LEVEL', description: 'Log level', fallback: () => 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
   logFormat: setting({ kind: 'string', flag: '--log-format', env: 'VOXWIRE_LOG_FORMAT', description: 'Log lines: json, pretty, or auto (pretty when stdout is a terminal)', fallback: () => 'auto', choices: ['auto', 'json', 'pretty'] }),
+  openaiVoices: setting({
+    kind: 'list',
+    flag: '--openai-voices',
+    env: 'VOXWIRE_OPENAI_VOICES',
+    description: 'Comma-separated name=voice entries (alloy=Ava) mapping OpenAI voice names onto voice uuids or names (over the built-in table)',
+    fallback: () => [],
+    item: { normalize: normalizeVoiceMapping, expected: 'name=voice, the voice a uuid or name (alloy=Ava)' },
+  }),
   metricsPort: setting({ kind: 'integer', flag: '--metrics-port', env: 'VOXWIRE_METRICS_PORT', description: 'Second port serving only /metrics, /health and /ready (0 = none; they are on the main port anyway)', fallback: () => 0, min: 0, max: 65535 }),
   config: setting({ kind: 'string', flag: '--config', env: 'VOXWIRE_CONFIG', description: 'JSON config file with any of these settings (by name)', fallback: () => '' }),
 } as const;

@@ -5,7 +5,7 @@
  */
 import { VoxwireError } from './errors.js';
 import {
-  checkNoControlCharacters,
+  refuseControlCharacters,
   invalid,
   optionalText,
   parseJsonFrame,
@@ -55,7 +55,7 @@ function parseExtension(type: ExtensionType, value: JsonObject): ClientMessage {
   if (type === 'cancel' || type === 'flush' || type === 'text_end') return { kind: type, requestId };
   try {
     const data = optionalText(value, 'data');
-    checkNoControlCharacters(data);
+    refuseControlCharacters('data', data);
     return { kind: 'text', requestId, data };
   } catch (error) {
     if (error instanceof VoxwireError) throw new RequestError(error, requestId);

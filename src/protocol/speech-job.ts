@@ -12,6 +12,8 @@ import type { SpeechFields } from './stream-request.js';
 
 export interface VoiceDirectory {
   find(uuid: string): PipelineVoice | undefined;
+  /** The voice of a name, case-insensitively: its whole name or the part before " (" ("Ava", "rms"). */
+  named(name: string): PipelineVoice | undefined;
   /** Whether some voice speaks a language (for SSML language switches). */
   speaks(language: string): boolean;
 }

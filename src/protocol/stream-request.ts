@@ -144,7 +144,7 @@ export function parseSpeechFields(value: JsonObject, options: { readonly emptyDa
     throw badJson('`data` is missing or empty: send {"voice_uuid": "…", "data": "text or <speak>SSML</speak>"}.');
   }
   if (typeof data !== 'string') throw invalid('data', 'must be a string', ['string']);
-  checkNoControlCharacters(data);
+  refuseControlCharacters('data', data);
   const voiceUuid = value['voice_uuid'];
   if (voiceUuid === undefined || voiceUuid === null || voiceUuid === '') {
     throw invalid('voice_uuid', 'is required', ['a voice uuid from GET /api/v2/voices']);
@@ -164,24 +164,20 @@ export function parseFlags<K extends RequestFlag>(value: JsonObject, names: read
   return flags as RequestFlags<K>;
 }
 
-/**
- * Refuses text holding a control character other than tab, newline and carriage return (see
- * CONTROL_CHARACTER): InvalidRequest naming `data`.
- */
-export function checkNoControlCharacters(data: string): void {
-  const control = CONTROL_CHARACTER.exec(data);
-  if (control !== null) {
-    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-    throw invalid('data', `holds the control character ${code} at index ${control.index}: only tab, newline and carriage return are accepted`, ['text without control characters other than tab, newline and carriage return']);
-  }
-}
-
 /** A text field that may be absent (empty text): a string when given. */
 export function optionalText(value: JsonObject, field: string): string {
   const given = value[field];
   if (given === undefined || given === null) return '';
   if (typeof given !== 'string') throw invalid(field, 'must be a string', ['string']);
   return given;
+}
+
+/** Throws InvalidRequest naming `field` when `text` holds a control character (see CONTROL_CHARACTER). */
+export function refuseControlCharacters(field: string, text: string): void {
+  const control = CONTROL_CHARACTER.exec(text);
+  if (control === null) return;
+  const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  throw invalid(field, `holds the control character ${code} at index ${control.index}: only tab, newline and carriage return are accepted`, ['text without control characters other than tab, newline and carriage return']);
 }
 
 function optionalBoolean(value: JsonObject, field: string, fallback: boolean): boolean {

@@ -37,3 +37,22 @@ export class ConnectionLimits {
     };
   }
 }
+
+/** A fixed number of places for a scarce resource (AAC encoder threads); taken and given back like a slot. */
+export class Places {
+  private taken = 0;
+
+  constructor(readonly size: number) {}
+
+  /** Takes a place, or returns undefined when all are taken. The returned function gives it back (once). */
+  take(): (() => void) | undefined {
+    if (this.taken >= this.size) return undefined;
+    this.taken += 1;
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      this.taken -= 1;
+    };
+  }
+}

@@ -1,12 +1,20 @@
 /** What the transport layer needs from the rest of the server, wired once at start-up. */
 import type { Logger } from 'pino';
+import type { Places } from './connection-limits.js';
 import type { ServerMetrics } from './metrics.js';
+import type { OpenAiVoiceTable } from '../protocol/openai-voices.js';
 import type { SynthesisPipeline } from '../synthesis/speech.js';
 import type { VoiceCatalogue } from '../voices/catalogue.js';
 
 export interface ServerContext {
   readonly pipeline: SynthesisPipeline;
   readonly voices: VoiceCatalogue;
+  readonly openAi: {
+    /** OpenAI's voice names → voxwire voices, for /v1/audio/speech. */
+    readonly voices: OpenAiVoiceTable;
+    /** AAC streams that may be open at once: each holds an encoder thread. */
+    readonly aacStreams: Places;
+  };
   readonly log: Logger;
   /** Where each request's end is recorded (and scraped from on /metrics). */
   readonly metrics: ServerMetrics;

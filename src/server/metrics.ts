@@ -6,7 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Where a request came in. */
-export type Endpoint = 'ws_stream' | 'http_stream' | 'http_synthesize' | 'http_voices' | 'http_other';
+export type Endpoint = 'ws_stream' | 'http_stream' | 'http_synthesize' | 'http_voices' | 'openai_speech' | 'openai_models' | 'http_other';
 
 /**
  * `ok`, `client_closed` (the client left before the end), `shutdown` (the server's drain ended it before its

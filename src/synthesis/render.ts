@@ -5,9 +5,11 @@
  */
 import { createEncodedStream, type EncodedStream } from '../audio/encoded-stream.js';
 import type { AudioFormat } from '../audio/formats.js';
+import { createResampler } from '../audio/resampler.js';
+import type { StreamAudioEncoder } from '../audio/stream-encoder.js';
 import { SynthesisError } from './errors.js';
 import { emptyAlignment, outputGrid, toOutputGrid, type Alignment } from './alignment.js';
-import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline, SynthesisRequest } from './pipeline.js';
+import type { PcmChunk, PipelineVoice, PreparedSynthesis, SynthesisPipeline, SynthesisRequest } from './pipeline.js';
 import type { SynthesisPlan } from './plan.js';
 
 /**
@@ -77,6 +79,62 @@ export async function* renderAudio(
   } finally {
     // A cancelled or failed request never reaches finish(): its wasm memory must still be released.
     stream.dispose();
+  }
+}
+
+/** Bytes a stream encoder returned, and how many samples (at the encoder's rate) it was given for them. */
+export interface EncodedPiece {
+  readonly audio: Uint8Array;
+  readonly samples: number;
+}
+
+/**
+ * Renders a request through a stream encoder (OpenAI's response formats): the engine's PCM resampled to the
+ * encoder's rate and encoded, each piece yielded as soon as the codec completes a page or frame. No
+ * timestamps: the formats carry none. The engine starts on the first segment while the encoder is still being
+ * made (an AAC encoder starts a thread), and the encoder stays the caller's to dispose.
+ */
+export async function* renderEncoded(
+  pipeline: SynthesisPipeline,
+  request: SynthesisRequest,
+  encoderMade: Promise<StreamAudioEncoder>,
+): AsyncGenerator<EncodedPiece, void, undefined> {
+  const prepared = request.prepared ?? pipeline.prepare(request.plan, request.voice);
+  const pcm = pipeline.run({ ...request, prepared, timestamps: false });
+  // Asked for ahead of its use, so a failure must count as handled even when the rendering has left by then.
+  const pull = (): Promise<IteratorResult<PcmChunk, void>> => {
+    const step = pcm.next();
+    step.catch(() => undefined);
+    return step;
+  };
+  try {
+    let next = pull();
+    const encoder = await encoderMade;
+    const resampler = await createResampler(prepared.sampleRate, encoder.sampleRate);
+    try {
+      for (let step = await next; step.done !== true; step = await next) {
+        const turn = renderingTurn();
+        if (turn !== undefined) {
+          await turn;
+          if (request.signal.aborted) return;
+        }
+        const samples = resampler.process(step.value.samples);
+        next = pull();
+        const audio = await encoder.encode(samples);
+        if (request.signal.aborted) return;
+        if (audio.length > 0 || samples.length > 0) yield { audio, samples: samples.length };
+      }
+      if (request.signal.aborted) return;
+      const tail = resampler.flush();
+      const last = await encoder.encode(tail);
+      const end = await encoder.flush();
+      yield { audio: last.length === 0 ? end : Buffer.concat([last, end]), samples: tail.length };
+    } finally {
+      resampler.dispose();
+    }
+  } finally {
+    // Stops the engine's work on a request left early (a client gone, an encoder that could not be made).
+    await pcm.return();
   }
 }
 

@@ -7,12 +7,14 @@
 import { carriesCues, contentType, timestampedWavHeader, wholeFileHeader } from '../audio/container.js';
 import { AudioSeconds, chunksDuration } from '../audio/duration.js';
 import type { AudioFormat } from '../audio/formats.js';
+import { createStreamEncoder, type StreamFormat } from '../audio/stream-encoder.js';
 import { alignmentCues, type Alignment } from './alignment.js';
 import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline } from './pipeline.js';
 import type { SynthesisPlan } from './plan.js';
-import { renderAudio, renderWhole, type RenderedChunk, type RenderWholeOptions } from './render.js';
+import { renderAudio, renderEncoded, renderWhole, type EncodedPiece, type RenderedChunk, type RenderWholeOptions } from './render.js';
 
-export type { RenderedChunk } from './render.js';
+export type { EncodedPiece, RenderedChunk } from './render.js';
+export type { StreamFormat } from '../audio/stream-encoder.js';
 export type { SynthesisPipeline } from './pipeline.js';
 export { AudioSeconds, contentType };
 export { TextStream } from './text-stream.js';
@@ -42,6 +44,31 @@ export function streamSpeech(pipeline: SynthesisPipeline, job: SpeakableJob, opt
   const { format, header, timestamps, signal, continuation } = options;
   const request = { plan: job.plan, voice: job.voice, prepared: job.prepared, signal, timestamps, ...(continuation === undefined ? {} : { continuation }) };
   return renderAudio(pipeline, request, { format, header });
+}
+
+/** A request's audio in one of the stream encoders' formats (OpenAI's response formats): no timestamps. */
+export interface EncodedSpeech {
+  /** The format's content type, once its encoder is made (rejects when it cannot be). */
+  readonly contentType: Promise<string>;
+  /** The encoded pieces as the codec completes pages or frames; the engine starts while the encoder is made. */
+  readonly pieces: AsyncGenerator<EncodedPiece, void, undefined>;
+  /** Frees the encoder: call once, when the pieces are done with or were never read. */
+  dispose(): Promise<void>;
+}
+
+export function speakEncoded(pipeline: SynthesisPipeline, job: SpeakableJob, format: StreamFormat, sampleRate: number, signal: AbortSignal): EncodedSpeech {
+  const encoder = createStreamEncoder(format, sampleRate);
+  // Awaited in the rendering; a failure before that must not become an unhandled rejection.
+  encoder.catch(() => undefined);
+  return {
+    contentType: encoder.then((made) => made.contentType),
+    pieces: renderEncoded(pipeline, { plan: job.plan, voice: job.voice, prepared: job.prepared, signal }, encoder),
+    dispose: () =>
+      encoder.then(
+        (made) => made.dispose(),
+        () => undefined,
+      ),
+  };
 }
 
 /** A whole rendering, in its container. */

@@ -140,6 +140,15 @@ export class VoiceCatalogue {
     return candidates.find((voice) => voice.gender === gender) ?? candidates[0];
   }
 
+  /** A voice by its name, or by the name before its parenthesis ("Ava" for "Ava (English US, female)"). */
+  named(name: string): Voice | undefined {
+    const wanted = name.trim().toLowerCase();
+    return this.all.find((voice) => {
+      const full = voice.name.toLowerCase();
+      return full === wanted || full.split(' (')[0] === wanted;
+    });
+  }
+
   /** Whether some voice speaks `language` (for SSML language switches). */
   speaks(language: string): boolean {
     return this.forLanguage(language) !== undefined;
@@ -161,4 +170,9 @@ export function findVoice(uuid: string): Voice | undefined {
 /** A built-in voice for a language tag; see VoiceCatalogue.forLanguage. */
 export function voiceForLanguage(language: string, gender?: Gender, engine?: string): Voice | undefined {
   return BUILT_IN_CATALOGUE.forLanguage(language, gender, engine);
+}
+
+/** A built-in voice by its name; see VoiceCatalogue.named. */
+export function voiceNamed(name: string): Voice | undefined {
+  return BUILT_IN_CATALOGUE.named(name);
 }

@@ -12,10 +12,14 @@ export interface Decoded {
   readonly errors: string;
 }
 
-/** `demuxer` names ffmpeg's input format (ogg, aac, flac, …) so that nothing is guessed from the bytes. */
-export function decodeWithFfmpeg(bytes: Uint8Array, demuxer: string): Promise<Decoded> {
+/**
+ * `demuxer` names ffmpeg's input format (ogg, aac, flac, …) so that nothing is guessed from the bytes;
+ * `inputOptions` describe headerless input (`-ar 24000` for raw s16le), `outputOptions` convert (`-ar 16000`).
+ */
+export function decodeWithFfmpeg(bytes: Uint8Array, demuxer: string, inputOptions: readonly string[] = [], outputOptions: readonly string[] = []): Promise<Decoded> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-nostdin', '-hide_banner', '-v', 'error', '-f', demuxer, '-i', 'pipe:0', '-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav', 'pipe:1'], {
+    const args = ['-nostdin', '-hide_banner', '-v', 'error', '-f', demuxer, ...inputOptions, '-i', 'pipe:0', '-ac', '1', ...outputOptions, '-c:a', 'pcm_s16le', '-f', 'wav', 'pipe:1'];
+    const child = spawn('ffmpeg', args, {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

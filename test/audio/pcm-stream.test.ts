@@ -38,6 +38,6 @@ describe("OpenAI's pcm and wav streams", () => {
       assert.throws(() => encoder.encode(input), /after flush/);
       encoder.dispose();
     }
-    assert.deepEqual(types, ['audio/ogg; codecs=opus', 'audio/aac', 'audio/flac', 'audio/wav', 'audio/pcm;rate=24000']);
+    assert.deepEqual(types, ['audio/mpeg', 'audio/ogg; codecs=opus', 'audio/aac', 'audio/flac', 'audio/wav', 'audio/pcm;rate=24000']);
   });
 });

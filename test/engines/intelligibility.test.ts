@@ -7,12 +7,10 @@
  * recognizer loads its model once per voice.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { createResampler } from '../../src/audio/resampler.js';
 import { wavFile } from '../../src/audio/wav.js';
 import { encodePcm } from '../../src/audio/pcm.js';
@@ -23,6 +21,7 @@ import { createFliteEngine, FLITE_SAMPLE_RATE } from '../../src/engines/flite/en
 import { fliteVoice } from '../../src/engines/flite/voices.js';
 import { findVoice, voiceForLanguage } from '../../src/voices/catalogue.js';
 import { render } from './measure.js';
+import { editDistance, recognize, words } from '../support/recognizer.js';
 
 const RECOGNIZER_RATE = 16000;
 
@@ -90,27 +89,6 @@ const CANDIDATES: readonly Candidate[] = [
   })),
 ];
 
-const words = (text: string): string[] =>
-  text
-    .toLowerCase()
-    .replace(/[^a-z' ]+/g, ' ')
-    .split(/\s+/)
-    .filter((word) => word !== '');
-
-/** Word-level Levenshtein distance (substitutions, insertions and deletions each cost 1). */
-function editDistance(reference: readonly string[], hypothesis: readonly string[]): number {
-  let previous = Array.from({ length: hypothesis.length + 1 }, (_, index) => index);
-  for (let row = 1; row <= reference.length; row++) {
-    const current = [row];
-    for (let column = 1; column <= hypothesis.length; column++) {
-      const same = reference[row - 1] === hypothesis[column - 1];
-      current.push(Math.min(previous[column]! + 1, current[column - 1]! + 1, previous[column - 1]! + (same ? 0 : 1)));
-    }
-    previous = current;
-  }
-  return previous[hypothesis.length]!;
-}
-
 /** Every sentence at 16 kHz, a second of silence before, between and after, as one WAV file. */
 async function renderWav(candidate: Candidate): Promise<Buffer> {
   const silence = new Int16Array(RECOGNIZER_RATE);
@@ -127,18 +105,6 @@ async function renderWav(candidate: Candidate): Promise<Buffer> {
     offset += part.length;
   }
   return wavFile({ format: 'wav', sampleRate: RECOGNIZER_RATE, precision: 'PCM_16' }, encodePcm(all, 'PCM_16'));
-}
-
-async function recognize(file: string): Promise<string> {
-  const { stdout } = await promisify(execFile)('pocketsphinx_continuous', ['-infile', file, '-logfn', '/dev/null'], {
-    maxBuffer: 1 << 20,
-  }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') {
-      throw new Error('pocketsphinx_continuous is missing: apt-get install pocketsphinx pocketsphinx-en-us');
-    }
-    throw error;
-  });
-  return stdout;
 }
 
 test('flite voices are far more intelligible to pocketsphinx than espeak-ng, and each English default is the clearest', async () => {

@@ -118,7 +118,7 @@ test('2,000 characters not counting tags are accepted: the limit counts spoken t
 });
 
 test('an unknown path is 404 and a wrong method is 405 with Allow, both as JSON errors with the security headers', async () => {
-  const missing = await send(voxwire.url, '/v1/nothing');
+  const missing = await send(voxwire.url, '/v2/nothing');
   assert.equal(missing.status, 404);
   assert.equal(jsonOf(missing)['success'], false);
   assertSecurityHeaders(missing);

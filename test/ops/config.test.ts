@@ -62,6 +62,12 @@ describe('voxwire serve settings', () => {
     const metricsPort = serve([], { VOXWIRE_METRICS_PORT: '70000' });
     assert.equal(metricsPort.status, 2);
     assert.match(metricsPort.stderr, /VOXWIRE_METRICS_PORT must be a whole number from 0 to 65535; got "70000"/);
+    const mapping = serve(['--openai-voices', 'alloy']);
+    assert.equal(mapping.status, 2);
+    assert.match(mapping.stderr, /--openai-voices: each item must be name=voice/);
+    const unknownVoice = serve([], { VOXWIRE_OPENAI_VOICES: 'alloy=nobody' });
+    assert.notEqual(unknownVoice.status, 0);
+    assert.match(unknownVoice.stderr, /^voxwire: --openai-voices: "alloy" names the voice "nobody"/m);
   });
 
   it('`voxwire serve --help` lists every setting with its flag, variable and default', () => {

@@ -1,6 +1,6 @@
 /** What a route handler gets: the request, its response, who sent it, and a signal for a client that leaves. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JsonObject, SpeechFields } from '../../protocol/stream-request.js';
+import type { JsonObject } from '../../protocol/stream-request.js';
 import type { Principal } from '../../keys/verifier.js';
 import type { ServerContext } from '../context.js';
 
@@ -20,9 +20,15 @@ export interface HttpExchange {
   readonly report: RequestReport;
 }
 
+/** The request's fields that its log line names (the Resemble endpoints' SpeechFields have them). */
+export interface ReportedFields {
+  readonly voiceUuid: string;
+  readonly audio: { readonly format: string; readonly sampleRate: number };
+}
+
 /** What the request line of the log and the metrics say about one HTTP request beyond its status. */
 export interface RequestReport {
-  fields?: SpeechFields;
+  fields?: ReportedFields;
   /** Characters of spoken text (SSML tags not counted). */
   chars?: number;
   /** `performance.now()` when the first audio byte was written. */

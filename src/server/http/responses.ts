@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { brotliCompress, constants as zlib, createBrotliCompress, createDeflate, createGzip, deflate, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import { isOpenAiPath, openAiErrorBody } from './openai-errors.js';
 
 /** Sent on every response: the API serves data, never documents a browser should render or cache. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -175,9 +176,11 @@ export async function sendJsonWithBase64(
 
 /**
  * `{success:false, error_name, message, issues:[message]}` with the failure's status, plus `error_params` when
- * the error has details (the contract's shape with the field `@resemble/node` declares for them).
+ * the error has details (the contract's shape with the field `@resemble/node` declares for them). Under `/v1/`
+ * (OpenAI's API) the same failure goes out in OpenAI's shape.
  */
 export function sendError(request: IncomingMessage, response: ServerResponse, failure: HttpFailure, headers: OutgoingHttpHeaders = {}): Promise<void> {
+  if (isOpenAiPath(request.url)) return sendJson(request, response, failure.status, openAiErrorBody(failure), headers);
   const params = failure.params !== undefined && Object.keys(failure.params).length > 0 ? { error_params: failure.params } : {};
   return sendJson(request, response, failure.status, { success: false, error_name: failure.errorName, message: failure.message, issues: [failure.message], ...params }, headers);
 }

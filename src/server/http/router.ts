@@ -15,6 +15,7 @@ import type { Endpoint } from '../metrics.js';
 import type { RequestReport, RouteHandler } from './exchange.js';
 import { isJsonContentType, readJsonBody } from './body.js';
 import { sendError, transportFailure, type HttpFailure } from './responses.js';
+import { openAiModels, openAiSpeech } from './openai-speech.js';
 import { streamAudio } from './stream.js';
 import { synthesize } from './synthesize.js';
 import { getVoiceRoute, listVoicesRoute } from './voices.js';
@@ -33,6 +34,8 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', pattern: /^\/stream\/?$/, handler: streamAudio, endpoint: 'http_stream', json: true },
   { method: 'GET', pattern: /^\/api\/v2\/voices\/?$/, handler: listVoicesRoute, endpoint: 'http_voices' },
   { method: 'GET', pattern: /^\/api\/v2\/voices\/(?<uuid>[^/]{1,100})\/?$/, handler: getVoiceRoute, endpoint: 'http_voices' },
+  { method: 'POST', pattern: /^\/v1\/audio\/speech\/?$/, handler: openAiSpeech, endpoint: 'openai_speech', json: true },
+  { method: 'GET', pattern: /^\/v1\/models\/?$/, handler: openAiModels, endpoint: 'openai_models' },
 ];
 
 export interface HttpDependencies {
@@ -174,7 +177,7 @@ function finished(context: ServerContext, request: IncomingMessage, response: Se
   const elapsedMs = performance.now() - startedAt;
   const outcome = tracked.errorName ?? (response.writableFinished ? 'ok' : 'client_closed');
   const firstAudioMs = tracked.firstAudioAt === undefined ? undefined : tracked.firstAudioAt - startedAt;
-  const streamed = tracked.endpoint === 'http_stream';
+  const streamed = tracked.endpoint === 'http_stream' || tracked.endpoint === 'openai_speech';
   context.metrics.request({
     endpoint: tracked.endpoint,
     outcome,

@@ -55,7 +55,7 @@ export async function streamAudio({ response, body, context, signal, report }: H
 }
 
 /** Writes a chunk, waiting while the socket is full so a slow reader slows its own synthesis. */
-async function write(response: ServerResponse, chunk: Uint8Array): Promise<void> {
+export async function write(response: ServerResponse, chunk: Uint8Array): Promise<void> {
   if (response.destroyed || response.write(chunk)) return;
   await new Promise<void>((resolve) => {
     const done = (): void => {
