@@ -10,7 +10,7 @@ import { checkBudget, costBudget } from '../synthesis/budget.js';
 import type { SynthesisPlan } from '../synthesis/plan.js';
 import { promptProsody } from '../synthesis/ssml/prosody.js';
 import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline } from '../synthesis/pipeline.js';
-import { isVoxwireError, VoxwireError } from './errors.js';
+import { catalogueError, VoxwireError } from './errors.js';
 import { voiceByReference, type OpenAiVoiceTable } from './openai-voices.js';
 import type { SpeechJob, VoiceDirectory } from './speech-job.js';
 import { HTTP_TEXT_LIMIT, refuseControlCharacters, type JsonObject } from './stream-request.js';
@@ -112,7 +112,8 @@ function deliveryProsody(instructions: string): Prosody {
   try {
     return promptProsody(instructions, { line: 1, column: 1 });
   } catch (error) {
-    if (isVoxwireError(error)) throw refused('instructions', 'invalid_value', `Invalid 'instructions': ${error.message}.`);
+    const known = catalogueError(error);
+    if (known !== undefined) throw refused('instructions', 'invalid_value', `Invalid 'instructions': ${known.message}.`);
     throw error;
   }
 }
@@ -143,9 +144,10 @@ export function resolveOpenAiSpeech(speech: OpenAiSpeechRequest, voices: VoiceDi
   try {
     cost = checkBudget(plan, costBudget(limit));
   } catch (error) {
-    if (isVoxwireError(error) && error.errorName === 'TextTooLong') {
-      throw new VoxwireError('TextTooLong', `Invalid 'input': ${error.message}${limit < HTTP_TEXT_LIMIT ? ` (the limit shrinks below half speed; this request's rate is ${Number(rate.toFixed(3))})` : ''}`, {
-        ...error.params,
+    const known = catalogueError(error);
+    if (known?.errorName === 'TextTooLong') {
+      throw new VoxwireError('TextTooLong', `Invalid 'input': ${known.message}${limit < HTTP_TEXT_LIMIT ? ` (the limit shrinks below half speed; this request's rate is ${Number(rate.toFixed(3))})` : ''}`, {
+        ...known.params,
         field: 'input',
         code: 'string_above_max_length',
       });
@@ -161,8 +163,9 @@ function prepare(pipeline: SynthesisPipeline, plan: SynthesisPlan, voice: Pipeli
   try {
     return pipeline.prepare(plan, voice);
   } catch (error) {
-    if (isVoxwireError(error) && error.params['field'] === 'data') {
-      throw new VoxwireError(error.errorName, error.message.replace('`data`', "'input'"), { ...error.params, field: 'input', code: 'invalid_value' });
+    const known = catalogueError(error);
+    if (known !== undefined && known.params['field'] === 'data') {
+      throw new VoxwireError(known.errorName, known.message.replace('`data`', "'input'"), { ...known.params, field: 'input', code: 'invalid_value' });
     }
     throw error;
   }
