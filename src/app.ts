@@ -2,6 +2,9 @@
  * Wires the layers together: engines → pipeline → protocol context → server. The CLI and the tests start
  * voxwire through here, so what the tests exercise is what `voxwire serve` runs.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { BUILT_IN_ENGINES, startEngines, type EnginePlugin, type EngineRegistry } from './engines/registry.js';
 import { openStoreVerifier, type StoreVerifier } from './keys/store-verifier.js';
@@ -12,6 +15,9 @@ import { createMetrics } from './server/metrics.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
 import { createPipeline } from './synthesis/pipeline.js';
 import { VoiceCatalogue } from './voices/catalogue.js';
+import { VoiceLibrary } from './library/library.js';
+import { openSqliteLibrary } from './library/sqlite-store.js';
+import type { VoiceLibraryStore } from './library/store.js';
 
 export interface VoxwireOptions {
   readonly host?: string;
@@ -23,8 +29,13 @@ export interface VoxwireOptions {
   readonly lookup?: HostLookup;
   /** Extra key sources. */
   readonly verifiers?: readonly KeyVerifier[];
-  /** Folder of the key store database; without it, no key store is opened. */
+  /**
+   * Folder of the key store and the voice library (with the design samples); without it, no key store is
+   * opened and the library lives in memory (samples in a temporary folder) for the server's lifetime.
+   */
   readonly dataDir?: string;
+  /** Where the voice library is kept instead of the data folder's SQLite file (a shared database, say). */
+  readonly libraryStore?: VoiceLibraryStore;
   readonly workers?: number;
   /** Plug-ins that replace the built-in engine of the same id (tests use them for a fault-injecting worker). */
   readonly engineOverrides?: readonly EnginePlugin[];
@@ -47,6 +58,7 @@ export interface Voxwire {
   readonly engines: EngineRegistry;
   /** The voices this server serves; sources added at run time (library, models) appear in every endpoint at once. */
   readonly voices: VoiceCatalogue;
+  readonly library: VoiceLibrary;
   readonly url: string;
   /** ws://host:port/stream */
   readonly streamUrl: string;
@@ -74,8 +86,27 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   const voices = new VoiceCatalogue();
   const pipeline = createPipeline(engines, (language, gender, engine) => voices.forLanguage(language, gender, engine));
   const metrics = createMetrics(() => engines.statsByEngine());
-  const context: ServerContext = { pipeline, voices, log, metrics };
   let keyStore: StoreVerifier | undefined;
+  let library: VoiceLibrary | undefined;
+  // Without a data folder the samples go to a folder of this server's own, removed when it closes.
+  const scratch = options.dataDir === undefined ? mkdtempSync(path.join(tmpdir(), 'voxwire-design-')) : undefined;
+  const dropScratch = (): void => {
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+  };
+  try {
+    library = await VoiceLibrary.open({
+      store: options.libraryStore ?? openSqliteLibrary(options.dataDir),
+      catalogue: voices,
+      pipeline,
+      plugins: plugins.filter((plugin) => engines.ids.includes(plugin.id)),
+      samplesDir: path.join(options.dataDir ?? scratch!, 'voice-design'),
+    });
+  } catch (error) {
+    dropScratch();
+    await engines.close();
+    throw error;
+  }
+  const context: ServerContext = { pipeline, voices, library, log, metrics };
   try {
     keyStore =
       options.dataDir === undefined
@@ -85,6 +116,8 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
               problem === undefined ? log.info('the key database can be read again') : log.error({ err: problem }, 'the key database cannot be read; the last keys read stay in use for a few seconds'),
           });
   } catch (error) {
+    await library.close();
+    dropScratch();
     await engines.close();
     throw error;
   }
@@ -109,6 +142,8 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     server = await startServer(context, verifier, settings);
   } catch (error) {
     keyStore?.close();
+    await library.close();
+    dropScratch();
     await engines.close();
     throw error;
   }
@@ -116,6 +151,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     server,
     engines,
     voices,
+    library,
     url: server.url,
     streamUrl: `${server.url.replace(/^http/, 'ws')}/stream`,
     metricsUrl: server.metricsUrl,
@@ -123,6 +159,8 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     async close() {
       await server.close();
       keyStore?.close();
+      await library.close();
+      dropScratch();
       await engines.close();
     },
   };

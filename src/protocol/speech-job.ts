@@ -32,10 +32,10 @@ export function resolveSpeech(fields: SpeechFields, textLimit: number, voices: V
   const plan = planFromData(fields.data, {}, (language) => voices.speaks(language));
   const cost = checkBudget(plan, costBudget(textLimit));
   const voice = voices.find(fields.voiceUuid);
-  if (voice === undefined) {
-    throw new VoxwireError('VoiceNotFound', `No voice has the uuid "${fields.voiceUuid}"; GET /api/v2/voices lists them.`, {
-      voice_uuid: fields.voiceUuid,
-    });
-  }
+  if (voice === undefined) throw voiceNotFound(fields.voiceUuid);
   return { voice, plan, prepared: pipeline.prepare(plan, voice), characters: cost.writtenChars };
+}
+
+export function voiceNotFound(uuid: string): VoxwireError {
+  return new VoxwireError('VoiceNotFound', `No voice has the uuid "${uuid}"; GET /api/v2/voices lists them.`, { voice_uuid: uuid });
 }

@@ -3,10 +3,13 @@ import type { Logger } from 'pino';
 import type { ServerMetrics } from './metrics.js';
 import type { SynthesisPipeline } from '../synthesis/pipeline.js';
 import type { VoiceCatalogue } from '../voices/catalogue.js';
+import type { VoiceLibrary } from '../library/library.js';
 
 export interface ServerContext {
   readonly pipeline: SynthesisPipeline;
   readonly voices: VoiceCatalogue;
+  /** User voices and voice designs; its voices are a source of `voices`. */
+  readonly library: VoiceLibrary;
   readonly log: Logger;
   /** Where each request's end is recorded (and scraped from on /metrics). */
   readonly metrics: ServerMetrics;

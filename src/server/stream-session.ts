@@ -8,7 +8,7 @@ import type { WebSocket } from 'ws';
 import { errorFrame, audioEndFrame, audioFrame } from '../protocol/frames.js';
 import { VoxwireError, isVoxwireError } from '../protocol/errors.js';
 import { parseStreamFrame, RequestError, RequestIdCounter, WEBSOCKET_TEXT_LIMIT, type RequestId, type StreamRequest } from '../protocol/stream-request.js';
-import { resolveSpeech, type SpeechJob } from '../protocol/speech-job.js';
+import { resolveSpeech, voiceNotFound, type SpeechJob } from '../protocol/speech-job.js';
 import { renderAudio, type RenderedChunk } from '../synthesis/render.js';
 import { AudioSeconds } from '../audio/duration.js';
 import type { RequestRecord } from './metrics.js';
@@ -155,8 +155,14 @@ export class StreamSession {
     let outcome = 'ok';
     let terminalSent = false;
     const audio = new AudioSeconds(request.audio, !request.noAudioHeader);
-    const chunks = entry.started ?? this.start(entry);
     try {
+      // Checked again as the request starts: a voice deleted while it waited behind others is gone for it too.
+      if (this.context.voices.find(request.voiceUuid) === undefined) {
+        entry.abort.abort();
+        await entry.started?.return();
+        throw voiceNotFound(request.voiceUuid);
+      }
+      const chunks = entry.started ?? this.start(entry);
       for await (const chunk of chunks) {
         this.startNext();
         if (firstAudioMs === undefined && chunk.audio.length > 0) firstAudioMs = performance.now() - startedAt;
