@@ -1,24 +1,20 @@
 import { startVoxwire } from './src/app.js';
-const s = await startVoxwire({ port: 0, workers: 1 });
+import { parseWav, wavSamples } from './test/audio/wav-reader.js';
+import { medianF0, f0SpreadSemitones, voicedShare, pitchTrack } from './test/engines/measure.js';
+import { rms } from './test/conformance/server.js';
+const s = await startVoxwire({ port: 0, workers: 2 });
 try {
-  const post = async (p: string, body: unknown, method = 'POST') => { const r = await fetch(s.url + p, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }); return [r.status, await r.json()] as const; };
-  let t = performance.now();
-  const [st, d] = await post('/api/v2/voice-design', { user_prompt: 'a very deep slow male voice like a dragon' });
-  console.log(st, JSON.stringify(d), (performance.now()-t).toFixed(0), 'ms');
-  t = performance.now();
-  const [st2, d2] = await post('/api/v2/voice-design', { user_prompt: 'a whispery british woman' });
-  console.log(st2, JSON.stringify(d2).slice(0, 400), (performance.now()-t).toFixed(0), 'ms');
-  const wav = await fetch(d2.voice_candidates[0].audio_url); console.log('sample', wav.status, (await wav.arrayBuffer()).byteLength);
-  console.log(await post('/api/v2/voice-design', { user_prompt: 'hello world' }));
-  const [, pr] = await post(`/api/v2/voice-design/${d2.voice_candidates[0].uuid}/1/create_rapid_voice`, { voice_name: 'Whispy' });
-  console.log(pr);
-  const [, syn] = await post('/synthesize', { voice_uuid: pr.voice_uuid, data: 'Hello there', sample_rate: 22050 });
-  console.log(syn.success, syn.duration);
-  console.log(await post('/api/v2/voices', { name: 'Deep Rms', settings: { pitch: -3 } }));
-  console.log((await (await fetch(s.url + '/api/v2/voices/' + pr.voice_uuid)).json()));
-  console.log(await post('/api/v2/voices/' + pr.voice_uuid, {}, 'DELETE').catch(e=>e));
-  const [, syn2] = await post('/synthesize', { voice_uuid: pr.voice_uuid, data: 'Hello there', sample_rate: 22050 });
-  console.log(syn2);
-  console.log((await fetch(d2.voice_candidates[0].audio_url)).status);
-  console.log(await post('/api/v2/voices', { name: 'x', dataset_url: 'http://x' }));
+  const design = async (p: string) => { const r = await fetch(s.url + '/api/v2/voice-design', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_prompt: p }) }); return await r.json() as any; };
+  for (const p of ['a deep male voice', 'a high-pitched male voice', 'a man', 'a woman', 'a british man', 'a british woman', 'a monotone british man', 'an expressive british man', 'a slow voice', 'a fast voice', 'a quiet voice', 'a loud voice', 'a whispering british woman', 'a breathy british woman', 'a raspy old british man', 'a slow british woman', 'a fast british woman']) {
+    const t = performance.now();
+    const d = await design(p);
+    const ms = performance.now() - t;
+    const out = [];
+    for (const c of d.voice_candidates) {
+      const wav = parseWav(new Uint8Array(await (await fetch(c.audio_url)).arrayBuffer()));
+      const x = wavSamples(wav);
+      out.push(`f0=${medianF0(x, wav.sampleRate).toFixed(0)} sp=${f0SpreadSemitones(x, wav.sampleRate).toFixed(1)} v=${voicedShare(x, wav.sampleRate).toFixed(2)} rms=${rms(x).toFixed(3)} dur=${(x.length / wav.sampleRate).toFixed(2)} snd=${pitchTrack(x, wav.sampleRate).soundingFrames}`);
+    }
+    console.log(p, d.engine, ms.toFixed(0) + 'ms', '\n   ' + out.join('\n   '));
+  }
 } finally { await s.close(); }

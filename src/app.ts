@@ -15,7 +15,7 @@ import { createMetrics } from './server/metrics.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
 import { createPipeline } from './synthesis/pipeline.js';
 import { VoiceCatalogue } from './voices/catalogue.js';
-import { VoiceLibrary } from './library/library.js';
+import { DESIGN_FOLDER, VoiceLibrary } from './library/library.js';
 import { openSqliteLibrary } from './library/sqlite-store.js';
 import type { VoiceLibraryStore } from './library/store.js';
 
@@ -99,7 +99,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
       catalogue: voices,
       pipeline,
       plugins: plugins.filter((plugin) => engines.ids.includes(plugin.id)),
-      samplesDir: path.join(options.dataDir ?? scratch!, 'voice-design'),
+      samplesDir: path.join(options.dataDir ?? scratch!, DESIGN_FOLDER),
     });
   } catch (error) {
     dropScratch();

@@ -1,5 +1,6 @@
 /** `voxwire say`: synthesize text (or SSML) to a WAV or MP3 file with the built-in engines, no server needed. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { audioDuration } from '../audio/duration.js';
 import { isSampleRate, PRECISIONS, type AudioFormat } from '../audio/formats.js';
@@ -11,12 +12,16 @@ import { renderWhole } from '../synthesis/render.js';
 import { wavFile } from '../audio/wav.js';
 import { createPipeline } from '../synthesis/pipeline.js';
 import { DEFAULT_VOICE, VoiceCatalogue, type Voice } from '../voices/catalogue.js';
+import { loadSettings } from '../config/settings.js';
+import { openOfflineLibrary } from '../library/library.js';
+import { LIBRARY_DATABASE_FILE } from '../library/sqlite-store.js';
 
 const HELP = `Usage: voxwire say [TEXT] -o FILE [options]
   TEXT                     text or <speak>SSML</speak>; omit it (or give -) to read standard input
   -f, --file PATH          read the text from a file
   -o, --output FILE        where to write the audio (required)
   --voice UUID|NAME|LANG   a voice uuid, a name such as "Ava", or a language such as fr-FR (default: ${DEFAULT_VOICE.name})
+  --data-dir DIR           the data folder whose voice library is searched too (default: the server's)
   --sample-rate HZ         8000, 16000, 22050, 32000, 44100 or 48000 (default 48000)
   --precision P            ${PRECISIONS.join(', ')} (default PCM_16; wav only)
   --format wav|mp3         (default: from the output file's extension)
@@ -37,6 +42,7 @@ export async function runSayCommand(args: string[]): Promise<number> {
       precision: { type: 'string' },
       format: { type: 'string' },
       timestamps: { type: 'string' },
+      'data-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -52,6 +58,7 @@ export async function runSayCommand(args: string[]): Promise<number> {
   const format = values.format ?? (values.output.toLowerCase().endsWith('.mp3') ? 'mp3' : 'wav');
   const sampleRate = Number(values['sample-rate'] ?? 48000);
   const voices = new VoiceCatalogue();
+  await addLibraryVoices(values['data-dir'] ?? loadSettings([]).dataDir, voices);
   const voice = pickVoice(voices, values.voice);
   if (voice === undefined) {
     console.error(`voxwire say: no voice matches "${values.voice}"; \`voxwire voices\` lists them.`);
@@ -90,6 +97,13 @@ export async function runSayCommand(args: string[]): Promise<number> {
   } finally {
     await engines.close();
   }
+}
+
+/** The voices of the data folder's library, when it has one (nothing is created otherwise). */
+async function addLibraryVoices(dataDir: string, voices: VoiceCatalogue): Promise<void> {
+  if (!existsSync(path.join(dataDir, LIBRARY_DATABASE_FILE))) return;
+  const library = await openOfflineLibrary(dataDir, voices);
+  await library.close();
 }
 
 function pickVoice(voices: VoiceCatalogue, query: string | undefined): Voice | undefined {

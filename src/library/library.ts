@@ -14,20 +14,25 @@ import path from 'node:path';
 import { wavFile } from '../audio/wav.js';
 import { isSampleRate, type AudioFormat } from '../audio/formats.js';
 import { CANDIDATES_PER_DESIGN, type EngineDesigner, type VoiceAttributes, type VoiceSettings } from '../engines/design.js';
-import type { EnginePlugin } from '../engines/registry.js';
+import { BUILT_IN_ENGINES, registryOf, type EnginePlugin } from '../engines/registry.js';
 import { VoxwireError } from '../protocol/errors.js';
 import { describeVocabulary, readPrompt } from '../synthesis/lexicon.js';
-import type { SynthesisPipeline } from '../synthesis/pipeline.js';
+import { createPipeline, type SynthesisPipeline } from '../synthesis/pipeline.js';
 import { renderWhole } from '../synthesis/render.js';
 import { planFromText } from '../synthesis/ssml/index.js';
 import { DEFAULT_VOICE, uuidV5, type Voice, type VoiceCatalogue } from '../voices/catalogue.js';
+import { openSqliteLibrary } from './sqlite-store.js';
 import type { DesignRecord, LibraryVoiceRecord, VoiceFilters, VoiceLibraryStore } from './store.js';
 
 /** The catalogue source the library's voices are listed under. */
 export const LIBRARY_SOURCE = 'library';
+/** Folder of the design samples in the data folder. */
+export const DESIGN_FOLDER = 'voice-design';
 /** Samples of a design not promoted are kept this long (protocol.md section 6: at least 4 hours), then swept. */
 export const SAMPLE_LIFETIME_MS = 4 * 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** How often the store is read again, so voices created or deleted by another process (the CLI) appear here. */
+const REFRESH_INTERVAL_MS = 2000;
 /** What every candidate says: short, with voiced sounds throughout, so pitch and pace are easy to hear. */
 export const SAMPLE_SENTENCE = 'Hello! This is how I sound when I read a short sentence aloud.';
 /** Candidates render with a fixed seed, so the same prompt gives byte-identical samples. */
@@ -84,13 +89,30 @@ type Designing = { readonly plugin: EnginePlugin & { readonly designer: EngineDe
 
 export class VoiceLibrary {
   private records = new Map<string, LibraryVoiceRecord>();
-  private readonly sweeper: NodeJS.Timeout;
+  /** Counts this process's own changes, so a refresh that read the store before one of them is dropped. */
+  private changes = 0;
+  private readonly timers: NodeJS.Timeout[];
   private readonly now: () => number;
 
   private constructor(private readonly options: VoiceLibraryOptions) {
     this.now = options.now ?? Date.now;
-    this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), SWEEP_INTERVAL_MS);
-    this.sweeper.unref();
+    // A failed sweep or refresh is tried again at the next tick; the voices already known stay in use meanwhile.
+    this.timers = [
+      setInterval(() => void this.sweep().catch(() => undefined), SWEEP_INTERVAL_MS),
+      setInterval(() => void this.refresh().catch(() => undefined), REFRESH_INTERVAL_MS),
+    ];
+    for (const timer of this.timers) timer.unref();
+  }
+
+  /** Reads the store again and republishes when another process changed it. */
+  async refresh(): Promise<void> {
+    const before = this.changes;
+    const stored = await this.options.store.listVoices();
+    if (before !== this.changes) return;
+    const same = stored.length === this.records.size && stored.every((record) => this.records.get(record.uuid)?.updatedAt === record.updatedAt);
+    if (same) return;
+    this.records = new Map(stored.map((record) => [record.uuid, record]));
+    this.publish();
   }
 
   /** Loads the stored voices into the catalogue and sweeps old samples. */
@@ -112,6 +134,7 @@ export class VoiceLibrary {
   }
 
   private publish(): void {
+    this.changes += 1;
     this.options.catalogue.setSource(LIBRARY_SOURCE, [...this.records.values()].map((record) => this.voiceOf(record)));
   }
 
@@ -340,7 +363,7 @@ export class VoiceLibrary {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.sweeper);
+    for (const timer of this.timers) clearInterval(timer);
     await this.options.store.close();
   }
 }
@@ -392,4 +415,18 @@ function filtersOf(attributes: VoiceAttributes, language: string): VoiceFilters 
     accents: [language],
     tone: [...(attributes.qualities ?? [])],
   };
+}
+
+/**
+ * The library of a data folder without a running server (the CLI, `voxwire say`): its voices join `catalogue`;
+ * it can create, change and delete voices, but not design (no engine runs).
+ */
+export function openOfflineLibrary(dataDir: string, catalogue: VoiceCatalogue): Promise<VoiceLibrary> {
+  return VoiceLibrary.open({
+    store: openSqliteLibrary(dataDir),
+    catalogue,
+    pipeline: createPipeline(registryOf([])),
+    plugins: BUILT_IN_ENGINES,
+    samplesDir: path.join(dataDir, DESIGN_FOLDER),
+  });
 }
