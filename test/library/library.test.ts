@@ -11,7 +11,12 @@ import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Resemble } from '@resemble/node';
 import type { Voxwire } from '../../src/app.js';
-import { DEFAULT_VOICE, voiceForLanguage } from '../../src/voices/catalogue.js';
+import { flitePlugin } from '../../src/engines/flite/plugin.js';
+import { startEngines } from '../../src/engines/registry.js';
+import { SAMPLE_LIFETIME_MS, VoiceLibrary } from '../../src/library/library.js';
+import { openSqliteLibrary } from '../../src/library/sqlite-store.js';
+import { createPipeline } from '../../src/synthesis/pipeline.js';
+import { DEFAULT_VOICE, VoiceCatalogue, voiceForLanguage } from '../../src/voices/catalogue.js';
 import { TestClient } from '../conformance/client.js';
 import { parseSpeechWav, startTestServer } from '../conformance/server.js';
 import { childSandbox } from '../support/child-env.js';
@@ -203,5 +208,40 @@ describe('voxwire voices create|rename|delete and say --data-dir', () => {
       assert.equal((await speak(client, uuid)).errorName, 'VoiceNotFound');
     });
     await assert.rejects(run('voices', 'delete', uuid, '--data-dir', dataDir), /No library voice matches/);
+  });
+});
+
+describe('design samples', () => {
+  it('are kept 4 hours, then swept with their design, unless a voice was made from it', async () => {
+    const dataDir = dataFolder();
+    const engines = startEngines([flitePlugin()], { workers: 1 });
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const library = await VoiceLibrary.open({
+      store: openSqliteLibrary(dataDir),
+      catalogue: new VoiceCatalogue(),
+      pipeline: createPipeline(engines),
+      plugins: [flitePlugin()],
+      samplesDir: path.join(dataDir, 'voice-design'),
+      now: () => now,
+    });
+    try {
+      await engines.ready();
+      const signal = new AbortController().signal;
+      const kept = await library.design('a fast woman', signal);
+      const swept = await library.design('a slow man', signal);
+      await library.promote(kept.uuid, 2, 'Kept');
+      now += SAMPLE_LIFETIME_MS - 1;
+      assert.equal(await library.sweep(), 0, 'nothing goes before 4 hours');
+      assert.ok(library.sample(swept.uuid, 0) !== undefined);
+      now += 2;
+      assert.equal(await library.sweep(), 1);
+      assert.equal(library.sample(swept.uuid, 0), undefined);
+      assert.equal(existsSync(path.join(dataDir, 'voice-design', swept.uuid)), false);
+      assert.deepEqual((await library.designs()).map((design) => design.uuid), [kept.uuid]);
+      assert.ok(library.sample(kept.uuid, 1) !== undefined, 'the promoted design keeps its samples');
+    } finally {
+      await library.close();
+      await engines.close();
+    }
   });
 });
