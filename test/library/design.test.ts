@@ -179,3 +179,28 @@ describe('what the prompt says that voxwire does not understand', () => {
     assert.equal(response.status, 200);
   });
 });
+
+describe('promotion and the list of designs', () => {
+  it('create_rapid_voice (202), its alias …/create, and POST /api/v2/voice-design/create (200) each make a voice usable at once; GET lists the design', async () => {
+    const answer = await design(client, 'an energetic young woman');
+    const uuid = answer.voice_candidates[0]!.uuid;
+    const rapid = await client.call(`/api/v2/voice-design/${uuid}/0/create_rapid_voice`, { voice_name: 'Rapid' });
+    const alias = await client.call(`/api/v2/voice-design/${uuid}/1/create`, { voice_name: 'Alias' });
+    const plain = await client.call('/api/v2/voice-design/create', { uuid, voice_sample_index: 2, name: 'Plain' });
+    assert.deepEqual([rapid.status, alias.status, plain.status], [202, 202, 200]);
+    for (const made of [rapid, alias, plain]) {
+      const voiceUuid = made.json['voice_uuid'] as string;
+      const { status, json } = await client.call('/synthesize', { voice_uuid: voiceUuid, data: 'Ready at once.', sample_rate: 16000, precision: 'PCM_16' });
+      assert.equal(status, 200, JSON.stringify(json));
+    }
+    const bad = await client.call(`/api/v2/voice-design/${uuid}/3/create`, { voice_name: 'Too far' });
+    assert.equal(bad.json['error_name'], 'InvalidRequest');
+    const unknown = await client.call('/api/v2/voice-design/create', { uuid: '00000000-0000-5000-8000-000000000000', voice_sample_index: 0, name: 'Nobody' });
+    assert.equal(unknown.status, 404);
+    const { json } = await client.call('/api/v2/voice-design');
+    const listed = (json['voice_designs'] as Record<string, unknown>[]).find((entry) => entry['uuid'] === uuid);
+    assert.ok(listed, 'the design is listed');
+    assert.equal(listed['prompt_text'], 'an energetic young woman');
+    assert.deepEqual((listed['preview_samples'] as { sample_index: number }[]).map((entry) => entry.sample_index), [0, 1, 2]);
+  });
+});
