@@ -11,7 +11,8 @@ import { voiceForLanguage } from '../../src/voices/catalogue.js';
 import { f0SpreadSemitones, medianF0, pitchTrack, voicedShare } from '../engines/measure.js';
 import { parseWav, wavSamples } from '../audio/wav-reader.js';
 import { TestClient, joinTimestamps } from '../conformance/client.js';
-import { rms, startTestServer } from '../conformance/server.js';
+import { parseSpeechWav, rms, startTestServer } from '../conformance/server.js';
+import { send } from '../http/http-client.js';
 import { api, design, KEY, sample, semitonesBetween, type Api, type Sample } from './helpers.js';
 
 let server: Voxwire;
@@ -193,6 +194,9 @@ describe('promotion and the list of designs', () => {
       const { status, json } = await client.call('/synthesize', { voice_uuid: voiceUuid, data: 'Ready at once.', sample_rate: 16000, precision: 'PCM_16' });
       assert.equal(status, 200, JSON.stringify(json));
     }
+    const streamed = await send(server.url, '/stream', { headers: { authorization: `Bearer ${KEY}` }, body: { voice_uuid: rapid.json['voice_uuid'], data: 'Streamed at once.', sample_rate: 16000, precision: 'PCM_16' } });
+    assert.equal(streamed.status, 200);
+    parseSpeechWav(streamed.raw);
     const bad = await client.call(`/api/v2/voice-design/${uuid}/3/create`, { voice_name: 'Too far' });
     assert.equal(bad.json['error_name'], 'InvalidRequest');
     const unknown = await client.call('/api/v2/voice-design/create', { uuid: '00000000-0000-5000-8000-000000000000', voice_sample_index: 0, name: 'Nobody' });
