@@ -1,6 +1,5 @@
 /** `voxwire say`: synthesize text (or SSML) to a WAV or MP3 file with the built-in engines, no server needed. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { audioDuration } from '../audio/duration.js';
 import { isSampleRate, PRECISIONS, type AudioFormat } from '../audio/formats.js';
@@ -13,8 +12,7 @@ import { wavFile } from '../audio/wav.js';
 import { createPipeline } from '../synthesis/pipeline.js';
 import { DEFAULT_VOICE, VoiceCatalogue, type Voice } from '../voices/catalogue.js';
 import { loadSettings } from '../config/settings.js';
-import { openOfflineLibrary } from '../library/library.js';
-import { LIBRARY_DATABASE_FILE } from '../library/sqlite-store.js';
+import { addLibraryVoices } from '../library/library.js';
 
 const HELP = `Usage: voxwire say [TEXT] -o FILE [options]
   TEXT                     text or <speak>SSML</speak>; omit it (or give -) to read standard input
@@ -97,13 +95,6 @@ export async function runSayCommand(args: string[]): Promise<number> {
   } finally {
     await engines.close();
   }
-}
-
-/** The voices of the data folder's library, when it has one (nothing is created otherwise). */
-async function addLibraryVoices(dataDir: string, voices: VoiceCatalogue): Promise<void> {
-  if (!existsSync(path.join(dataDir, LIBRARY_DATABASE_FILE))) return;
-  const library = await openOfflineLibrary(dataDir, voices);
-  await library.close();
 }
 
 function pickVoice(voices: VoiceCatalogue, query: string | undefined): Voice | undefined {

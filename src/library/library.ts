@@ -9,7 +9,7 @@
  * samples go with it unless another voice came from the same design.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { wavFile } from '../audio/wav.js';
 import { isSampleRate, type AudioFormat } from '../audio/formats.js';
@@ -21,7 +21,7 @@ import { createPipeline, type SynthesisPipeline } from '../synthesis/pipeline.js
 import { renderWhole } from '../synthesis/render.js';
 import { planFromText } from '../synthesis/ssml/index.js';
 import { DEFAULT_VOICE, uuidV5, type Voice, type VoiceCatalogue } from '../voices/catalogue.js';
-import { openSqliteLibrary } from './sqlite-store.js';
+import { LIBRARY_DATABASE_FILE, openSqliteLibrary } from './sqlite-store.js';
 import type { DesignRecord, LibraryVoiceRecord, VoiceFilters, VoiceLibraryStore } from './store.js';
 
 /** The catalogue source the library's voices are listed under. */
@@ -429,4 +429,11 @@ export function openOfflineLibrary(dataDir: string, catalogue: VoiceCatalogue): 
     plugins: BUILT_IN_ENGINES,
     samplesDir: path.join(dataDir, DESIGN_FOLDER),
   });
+}
+
+/** Adds the voices of the data folder's library to `catalogue`, when the folder has a library (none is created). */
+export async function addLibraryVoices(dataDir: string, catalogue: VoiceCatalogue): Promise<void> {
+  if (!existsSync(path.join(dataDir, LIBRARY_DATABASE_FILE))) return;
+  const library = await openOfflineLibrary(dataDir, catalogue);
+  await library.close();
 }

@@ -191,6 +191,8 @@ describe('voxwire voices create|rename|delete and say --data-dir', () => {
     const created = await run('voices', 'create', 'Slow', 'Olivia', '--base', 'Olivia', '--rate', '0.8', '--pitch=-2', '--data-dir', dataDir);
     const uuid = created.stdout.trim().split(/\s+/)[0]!;
     assert.match(uuid, /^[0-9a-f-]{36}$/);
+    const { stdout: list } = await run('voices', 'list', '--data-dir', dataDir);
+    assert.match(list.trim().split('\n').at(-1)!, new RegExp(`^${uuid} .*espeak-ng +Slow Olivia$`), 'listed after the built-in voices');
     const out = path.join(sandbox.folder, 'library.wav');
     await run('say', 'Spoken by a library voice.', '--voice', uuid, '-o', out, '--data-dir', dataDir);
     parseSpeechWav((await import('node:fs')).readFileSync(out));
