@@ -11,7 +11,6 @@
 import type { EngineVoiceSpec } from './engine.js';
 
 export type VoiceQuality = 'breathy' | 'whisper' | 'raspy';
-export const VOICE_QUALITIES: readonly VoiceQuality[] = ['breathy', 'whisper', 'raspy'];
 
 export const SCALAR_ATTRIBUTES = ['age', 'pitch', 'variability', 'pace', 'loudness'] as const;
 export type ScalarAttribute = (typeof SCALAR_ATTRIBUTES)[number];

@@ -70,10 +70,6 @@ export interface UpdateVoiceInput {
   readonly settings?: VoiceSettings;
 }
 
-export interface DesignAnswer {
-  readonly design: DesignRecord;
-}
-
 export interface VoiceLibraryOptions {
   readonly store: VoiceLibraryStore;
   readonly catalogue: VoiceCatalogue;
@@ -85,7 +81,8 @@ export interface VoiceLibraryOptions {
   readonly now?: () => number;
 }
 
-type Designing = { readonly plugin: EnginePlugin & { readonly designer: EngineDesigner } };
+/** A plug-in that designs voices. */
+type DesigningPlugin = EnginePlugin & { readonly designer: EngineDesigner };
 
 export class VoiceLibrary {
   private records = new Map<string, LibraryVoiceRecord>();
@@ -126,11 +123,11 @@ export class VoiceLibrary {
 
   /** Accents some running engine can give a designed voice. */
   accents(): string[] {
-    return [...new Set(this.designers().flatMap(({ plugin }) => plugin.designer.accents))];
+    return [...new Set(this.designers().flatMap((plugin) => plugin.designer.accents))];
   }
 
-  private designers(): Designing[] {
-    return this.options.plugins.filter((plugin): plugin is Designing['plugin'] => plugin.designer !== undefined).map((plugin) => ({ plugin }));
+  private designers(): DesigningPlugin[] {
+    return this.options.plugins.filter((plugin): plugin is DesigningPlugin => plugin.designer !== undefined);
   }
 
   private publish(): void {
@@ -276,12 +273,11 @@ export class VoiceLibrary {
     if (reading.matched.length === 0) {
       throw new LibraryRefusal(422, `Nothing in the prompt describes a voice voxwire can make. It understands: ${describeVocabulary(accents)}.`);
     }
-    const designing = this.designers().find(({ plugin }) => plugin.designer.unsupported(reading.attributes).length === 0);
-    if (designing === undefined) {
-      const missing = [...new Set(this.designers().flatMap(({ plugin }) => plugin.designer.unsupported(reading.attributes)))];
+    const plugin = this.designers().find((candidate) => candidate.designer.unsupported(reading.attributes).length === 0);
+    if (plugin === undefined) {
+      const missing = [...new Set(this.designers().flatMap((candidate) => candidate.designer.unsupported(reading.attributes)))];
       throw new LibraryRefusal(422, `No engine on this server can make a voice with ${missing.join(', ')}.`);
     }
-    const { plugin } = designing;
     const candidates = Array.from({ length: CANDIDATES_PER_DESIGN }, (_, index) => plugin.designer.candidate(reading.attributes, index));
     const uuid = uuidV5(DESIGN_NAMESPACE, `${plugin.id}\n${text.toLowerCase().replace(/\s+/g, ' ')}`);
     const folder = this.designFolder(uuid);

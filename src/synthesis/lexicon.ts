@@ -12,7 +12,7 @@
  * - Filler words (a, the, voice, with, speaking, …) are skipped; every other word is reported among the
  *   ignored phrases (consecutive ones together), so a client sees what was not understood.
  */
-import { MAX_STEPS, type ScalarAttribute, type VoiceAttributes, type VoiceQuality } from '../engines/design.js';
+import { MAX_STEPS, SCALAR_ATTRIBUTES, type ScalarAttribute, type VoiceAttributes, type VoiceQuality } from '../engines/design.js';
 
 type Scalars = Partial<Record<ScalarAttribute, number>>;
 
@@ -226,7 +226,7 @@ export function readPrompt(prompt: string, accents?: ReadonlySet<string>): Promp
     attributes.accent = chosenAccent;
     matched.push(`accent: ${chosenAccent}`);
   }
-  for (const name of ['age', 'pitch', 'variability', 'pace', 'loudness'] as const) {
+  for (const name of SCALAR_ATTRIBUTES) {
     const value = scalars[name];
     if (value === undefined || round(value) === 0) continue;
     attributes[name] = round(clampSteps(value));
@@ -255,11 +255,6 @@ function ignoredRuns(tokens: readonly Token[]): string[] {
   }
   close();
   return runs;
-}
-
-/** Whether a reading understood anything at all. */
-export function understoodAnything(reading: PromptReading): boolean {
-  return reading.matched.length > 0;
 }
 
 /** The vocabulary in one sentence per attribute, for the 422 answer and the README. */
