@@ -2,7 +2,7 @@
  * Voice design → flite: the gender picks the CMU voice (slt for a woman; rms, kal16 and rms again for a man),
  * pitch and age move the F0 mean in semitones (`basePitch`), pace and age stretch the phone durations
  * (`baseRate`), loudness is a gain (`baseVolume`); steps as in src/engines/design.ts. Candidates add 0, +1.5
- * and −1.5 semitones, so any two are at least 1.5 semitones apart (the men's also change voice).
+ * and −1.5 semitones, so two of the same CMU voice are at least 1.5 semitones apart (the men's also change voice).
  *
  * What flite cannot express is declared, so a design that needs it goes to another engine: the shim scales
  * the F0 mean and spread by one factor (no separate variability), its voices have no breath or roughness
