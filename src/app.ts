@@ -2,7 +2,7 @@
  * Wires the layers together: engines → pipeline → protocol context → server. The CLI and the tests start
  * voxwire through here, so what the tests exercise is what `voxwire serve` runs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -88,18 +88,15 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   const metrics = createMetrics(() => engines.statsByEngine());
   let keyStore: StoreVerifier | undefined;
   let library: VoiceLibrary | undefined;
-  // Without a data folder the samples go to a folder of this server's own, removed when it closes.
-  const scratch = options.dataDir === undefined ? mkdtempSync(path.join(tmpdir(), 'voxwire-design-')) : undefined;
-  const dropScratch = (): void => {
-    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
-  };
+  const samples = sampleFolder(options.dataDir, log);
+  const dropScratch = samples.remove;
   try {
     library = await VoiceLibrary.open({
-      store: options.libraryStore ?? openSqliteLibrary(options.dataDir),
+      store: options.libraryStore ?? openSqliteLibrary(options.dataDir, (problem) => log.warn(`cannot write ${problem}`)),
       catalogue: voices,
       pipeline,
       plugins: plugins.filter((plugin) => engines.ids.includes(plugin.id)),
-      samplesDir: path.join(options.dataDir ?? scratch!, DESIGN_FOLDER),
+      samplesDir: samples.folder,
     });
   } catch (error) {
     dropScratch();
@@ -164,4 +161,23 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
       await engines.close();
     },
   };
+}
+
+/**
+ * Where design samples go: the data folder's voice-design/ when the server may write there; otherwise (no data
+ * folder, or one it may only read) a temporary folder of this server's own, removed when it closes.
+ */
+function sampleFolder(dataDir: string | undefined, log: Logger): { readonly folder: string; readonly remove: () => void } {
+  if (dataDir !== undefined) {
+    const folder = path.join(dataDir, DESIGN_FOLDER);
+    try {
+      mkdirSync(folder, { recursive: true, mode: 0o700 });
+      accessSync(folder, constants.W_OK);
+      return { folder, remove: () => undefined };
+    } catch (error) {
+      log.warn({ err: error, folder }, 'design samples cannot be written to the data folder; they go to a temporary folder for this run');
+    }
+  }
+  const scratch = mkdtempSync(path.join(tmpdir(), 'voxwire-design-'));
+  return { folder: scratch, remove: () => rmSync(scratch, { recursive: true, force: true }) };
 }

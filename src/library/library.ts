@@ -117,7 +117,8 @@ export class VoiceLibrary {
     const library = new VoiceLibrary(options);
     for (const record of await options.store.listVoices()) library.records.set(record.uuid, record);
     library.publish();
-    await library.sweep();
+    // A sweep that fails (a library served read-only) must not stop the start; the next one tries again.
+    await library.sweep().catch(() => undefined);
     return library;
   }
 

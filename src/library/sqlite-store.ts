@@ -4,7 +4,7 @@
  * better-sqlite3 is synchronous; each call is one small indexed statement, so it answers in microseconds and
  * the interface's promises only keep the door open for a networked store.
  */
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DesignRecord, LibraryVoiceRecord, VoiceChanges, VoiceLibraryStore } from './store.js';
@@ -100,22 +100,58 @@ function designOf(row: DesignRow): DesignRecord {
 
 const VOICE_COLUMNS = 'uuid, name, description, language, gender, engine, spec, base_spec, settings, design, filters, created_at, updated_at';
 
-/** Opens (creating and migrating) the library of `dataDir`, or an in-memory one when `dataDir` is undefined. */
-export function openSqliteLibrary(dataDir: string | undefined): VoiceLibraryStore {
-  let db: Database.Database;
-  const file = dataDir === undefined ? ':memory:' : path.join(dataDir, LIBRARY_DATABASE_FILE);
-  try {
-    if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    db = new Database(file, { timeout: 5000 });
-    if (dataDir !== undefined) chmodSync(file, 0o600);
-    const version = Number(db.pragma('user_version', { simple: true }));
-    db.transaction(() => {
-      for (const migration of MIGRATIONS.slice(version)) db.exec(migration);
-      db.pragma(`user_version = ${MIGRATIONS.length}`);
-    })();
-  } catch (error) {
-    throw new Error(`Cannot open the voice library ${file}${dataDir === undefined ? '' : ` (${LIBRARY_DATABASE_FILE} in --data-dir ${dataDir})`}: ${(error as Error).message}`, { cause: error });
+function migrate(db: Database.Database): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  db.transaction(() => {
+    for (const migration of MIGRATIONS.slice(version)) db.exec(migration);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  })();
+}
+
+/** Why the library could not be opened for writing, and what is served instead. */
+export type LibraryDowngrade = (problem: string) => void;
+
+/**
+ * Opens (creating and migrating) the library of `dataDir`, or an in-memory one when `dataDir` is undefined. A
+ * data folder the server may only read (the key store allows one) does not stop the start: an existing library
+ * is served read-only (changes fail), a missing one is kept in memory for this run; `downgraded` says which.
+ */
+export function openSqliteLibrary(dataDir: string | undefined, downgraded?: LibraryDowngrade): VoiceLibraryStore {
+  if (dataDir === undefined) {
+    const db = new Database(':memory:');
+    migrate(db);
+    return storeOver(db);
   }
+  const file = path.join(dataDir, LIBRARY_DATABASE_FILE);
+  const named = (error: unknown): string => `the voice library ${file} (${LIBRARY_DATABASE_FILE} in --data-dir ${dataDir}): ${(error as Error).message}`;
+  let db: Database.Database | undefined;
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    db = new Database(file, { timeout: 5000 });
+    chmodSync(file, 0o600);
+    migrate(db);
+    return storeOver(db);
+  } catch (error) {
+    db?.close();
+    if (!existsSync(file)) {
+      downgraded?.(`${named(error)}; voices made now are kept in memory until the server stops`);
+      return openSqliteLibrary(undefined);
+    }
+    try {
+      const readOnly = new Database(file, { readonly: true, fileMustExist: true });
+      if (Number(readOnly.pragma('user_version', { simple: true })) !== MIGRATIONS.length) {
+        readOnly.close();
+        throw error;
+      }
+      downgraded?.(`${named(error)}; it is served read-only, so voices cannot be made, changed or deleted`);
+      return storeOver(readOnly);
+    } catch {
+      throw new Error(`Cannot open ${named(error)}`, { cause: error });
+    }
+  }
+}
+
+function storeOver(db: Database.Database): VoiceLibraryStore {
   return {
     async listVoices() {
       return db.prepare<VoiceRow>(`SELECT ${VOICE_COLUMNS} FROM voices ORDER BY created_at, uuid`).all().map(voiceOf);
