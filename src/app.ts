@@ -2,6 +2,9 @@
  * Wires the layers together: engines → pipeline → protocol context → server. The CLI and the tests start
  * voxwire through here, so what the tests exercise is what `voxwire serve` runs.
  */
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { BUILT_IN_ENGINES, startEngines, type EnginePlugin, type EngineRegistry } from './engines/registry.js';
 import { openStoreVerifier, type StoreVerifier } from './keys/store-verifier.js';
@@ -16,6 +19,9 @@ import { createMetrics } from './server/metrics.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
 import { createPipeline } from './synthesis/pipeline.js';
 import { VoiceCatalogue } from './voices/catalogue.js';
+import { DESIGN_FOLDER, VoiceLibrary } from './library/library.js';
+import { openSqliteLibrary } from './library/sqlite-store.js';
+import type { VoiceLibraryStore } from './library/store.js';
 
 export interface VoxwireOptions {
   readonly host?: string;
@@ -27,8 +33,13 @@ export interface VoxwireOptions {
   readonly lookup?: HostLookup;
   /** Extra key sources. */
   readonly verifiers?: readonly KeyVerifier[];
-  /** Folder of the key store database; without it, no key store is opened. */
+  /**
+   * Folder of the key store and the voice library (with the design samples); without it, no key store is
+   * opened and the library lives in memory (samples in a temporary folder) for the server's lifetime.
+   */
   readonly dataDir?: string;
+  /** Where the voice library is kept instead of the data folder's SQLite file (a shared database, say). */
+  readonly libraryStore?: VoiceLibraryStore;
   readonly workers?: number;
   /** Plug-ins that replace the built-in engine of the same id (tests use them for a fault-injecting worker). */
   readonly engineOverrides?: readonly EnginePlugin[];
@@ -57,6 +68,7 @@ export interface Voxwire {
   readonly engines: EngineRegistry;
   /** The voices this server serves; sources added at run time (library, models) appear in every endpoint at once. */
   readonly voices: VoiceCatalogue;
+  readonly library: VoiceLibrary;
   readonly url: string;
   /** ws://host:port/stream */
   readonly streamUrl: string;
@@ -86,9 +98,25 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   }
   const pipeline = createPipeline(engines, (language, gender, engine) => voices.forLanguage(language, gender, engine));
   const metrics = createMetrics(() => engines.statsByEngine());
-  const openAi = { voices: openAiVoices, aacStreams: new Places(options.maxAacStreams ?? DEFAULT_MAX_AAC_STREAMS) };
-  const context: ServerContext = { pipeline, voices, openAi, log, metrics, ...(options.textStreamIdleMs === undefined ? {} : { textStreamIdleMs: options.textStreamIdleMs }) };
   let keyStore: StoreVerifier | undefined;
+  let library: VoiceLibrary | undefined;
+  const samples = sampleFolder(options.dataDir, log);
+  const dropScratch = samples.remove;
+  try {
+    library = await VoiceLibrary.open({
+      store: options.libraryStore ?? openSqliteLibrary(options.dataDir, (problem) => log.warn(`cannot write ${problem}`)),
+      catalogue: voices,
+      pipeline,
+      plugins: plugins.filter((plugin) => engines.ids.includes(plugin.id)),
+      samplesDir: samples.folder,
+    });
+  } catch (error) {
+    dropScratch();
+    await engines.close();
+    throw error;
+  }
+  const openAi = { voices: openAiVoices, aacStreams: new Places(options.maxAacStreams ?? DEFAULT_MAX_AAC_STREAMS) };
+  const context: ServerContext = { pipeline, voices, library, openAi, log, metrics, ...(options.textStreamIdleMs === undefined ? {} : { textStreamIdleMs: options.textStreamIdleMs }) };
   try {
     keyStore =
       options.dataDir === undefined
@@ -98,6 +126,8 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
               problem === undefined ? log.info('the key database can be read again') : log.error({ err: problem }, 'the key database cannot be read; the last keys read stay in use for a few seconds'),
           });
   } catch (error) {
+    await library.close();
+    dropScratch();
     await engines.close();
     throw error;
   }
@@ -122,6 +152,8 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     server = await startServer(context, verifier, settings);
   } catch (error) {
     keyStore?.close();
+    await library.close();
+    dropScratch();
     await engines.close();
     throw error;
   }
@@ -129,6 +161,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     server,
     engines,
     voices,
+    library,
     url: server.url,
     streamUrl: `${server.url.replace(/^http/, 'ws')}/stream`,
     metricsUrl: server.metricsUrl,
@@ -136,7 +169,28 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     async close() {
       await server.close();
       keyStore?.close();
+      await library.close();
+      dropScratch();
       await engines.close();
     },
   };
+}
+
+/**
+ * Where design samples go: the data folder's voice-design/ when the server may write there; otherwise (no data
+ * folder, or one it may only read) a temporary folder of this server's own, removed when it closes.
+ */
+function sampleFolder(dataDir: string | undefined, log: Logger): { readonly folder: string; readonly remove: () => void } {
+  if (dataDir !== undefined) {
+    const folder = path.join(dataDir, DESIGN_FOLDER);
+    try {
+      mkdirSync(folder, { recursive: true, mode: 0o700 });
+      accessSync(folder, constants.W_OK);
+      return { folder, remove: () => undefined };
+    } catch (error) {
+      log.warn({ err: error, folder }, 'design samples cannot be written to the data folder; they go to a temporary folder for this run');
+    }
+  }
+  const scratch = mkdtempSync(path.join(tmpdir(), 'voxwire-design-'));
+  return { folder: scratch, remove: () => rmSync(scratch, { recursive: true, force: true }) };
 }

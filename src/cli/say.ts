@@ -9,12 +9,15 @@ import { parseSpeechFields } from '../protocol/stream-request.js';
 import { fileParts, speakWhole } from '../synthesis/speech.js';
 import { createPipeline } from '../synthesis/pipeline.js';
 import { DEFAULT_VOICE, VoiceCatalogue, type Voice } from '../voices/catalogue.js';
+import { loadSettings } from '../config/settings.js';
+import { addLibraryVoices } from '../library/library.js';
 
 const HELP = `Usage: voxwire say [TEXT] -o FILE [options]
   TEXT                     text or <speak>SSML</speak>; omit it (or give -) to read standard input
   -f, --file PATH          read the text from a file
   -o, --output FILE        where to write the audio (required)
   --voice UUID|NAME|LANG   a voice uuid, a name such as "Ava", or a language such as fr-FR (default: ${DEFAULT_VOICE.name})
+  --data-dir DIR           the data folder whose voice library is searched too (default: the server's)
   --sample-rate HZ         8000, 16000, 22050, 32000, 44100 or 48000 (default 48000)
   --precision P            ${PRECISIONS.join(', ')} (default PCM_16; wav only)
   --format wav|mp3         (default: from the output file's extension)
@@ -35,6 +38,7 @@ export async function runSayCommand(args: string[]): Promise<number> {
       precision: { type: 'string' },
       format: { type: 'string' },
       timestamps: { type: 'string' },
+      'data-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -50,6 +54,7 @@ export async function runSayCommand(args: string[]): Promise<number> {
   const format = values.format ?? (values.output.toLowerCase().endsWith('.mp3') ? 'mp3' : 'wav');
   const sampleRate = Number(values['sample-rate'] ?? 48000);
   const voices = new VoiceCatalogue();
+  await addLibraryVoices(values['data-dir'] ?? loadSettings([]).dataDir, voices);
   const voice = pickVoice(voices, values.voice);
   if (voice === undefined) {
     console.error(`voxwire say: no voice matches "${values.voice}"; \`voxwire voices\` lists them.`);

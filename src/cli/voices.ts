@@ -3,13 +3,23 @@
  * voices; each subcommand is one entry of SUBCOMMANDS, so a new one (the library's create/rename/delete, the
  * neural models' pull/rescan) is one line here and a module of its own.
  */
-import { listVoices } from '../voices/catalogue.js';
+import { parseArgs } from 'node:util';
+import { loadSettings } from '../config/settings.js';
+import { addLibraryVoices } from '../library/library.js';
+import { VoiceCatalogue } from '../voices/catalogue.js';
+import { createCommand, deleteCommand, LIBRARY_USAGE, renameCommand } from './voices-library.js';
 
 type Subcommand = (args: readonly string[]) => Promise<number>;
 
-const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<string, Subcommand>([['list', listCommand]]);
+const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<string, Subcommand>([
+  ['list', listCommand],
+  ['create', createCommand],
+  ['rename', renameCommand],
+  ['delete', deleteCommand],
+]);
 
-export const VOICES_USAGE = `  voxwire voices [list]                   list the voices`;
+export const VOICES_USAGE = `  voxwire voices [list] [--data-dir DIR]  list the voices (built-in, then the library's)
+${LIBRARY_USAGE}`;
 
 export async function runVoicesCommand(args: readonly string[]): Promise<number> {
   const [name = 'list', ...rest] = args;
@@ -21,7 +31,11 @@ export async function runVoicesCommand(args: readonly string[]): Promise<number>
   return subcommand(rest);
 }
 
-async function listCommand(): Promise<number> {
-  for (const voice of listVoices()) console.log(`${voice.uuid}  ${voice.language.padEnd(6)} ${voice.gender.padEnd(6)} ${voice.engine.padEnd(9)} ${voice.name}`);
+/** Built-in voices, then those of the data folder's library (`--data-dir DIR`, else the default folder). */
+async function listCommand(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { 'data-dir': { type: 'string' } } });
+  const catalogue = new VoiceCatalogue();
+  await addLibraryVoices(values['data-dir'] ?? loadSettings([]).dataDir, catalogue);
+  for (const voice of catalogue.list()) console.log(`${voice.uuid}  ${voice.language.padEnd(6)} ${voice.gender.padEnd(6)} ${voice.engine.padEnd(9)} ${voice.name}`);
   return 0;
 }

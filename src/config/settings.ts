@@ -42,7 +42,7 @@ export const SETTINGS = {
     fallback: () => [],
     item: { normalize: normalizeOrigin, expected: 'an origin such as https://app.example.com (scheme, host, optional port; no path)' },
   }),
-  dataDir: setting({ kind: 'string', flag: '--data-dir', env: 'VOXWIRE_DATA_DIR', description: 'Folder of the key store database', fallback: defaultDataDir }),
+  dataDir: setting({ kind: 'string', flag: '--data-dir', env: 'VOXWIRE_DATA_DIR', description: 'Folder of the key store and the voice library (with design samples)', fallback: defaultDataDir }),
   workers: setting({ kind: 'integer', flag: '--workers', env: 'VOXWIRE_WORKERS', description: 'Engine worker threads', fallback: () => Math.max(1, os.availableParallelism()), min: 1, max: 64 }),
   perKeyConnections: setting({ kind: 'integer', flag: '--per-key-connections', env: 'VOXWIRE_PER_KEY_CONNECTIONS', description: 'Open connections allowed per API key', fallback: () => 20, min: 1, max: 100000 }),
   globalConnections: setting({ kind: 'integer', flag: '--global-connections', env: 'VOXWIRE_GLOBAL_CONNECTIONS', description: 'Open connections allowed in all', fallback: () => 200, min: 1, max: 1000000 }),

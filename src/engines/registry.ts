@@ -3,6 +3,7 @@
  * on this machine, how to start it); the server, `voxwire say` and the benchmark all take their engines from
  * this one place, so adding an engine means adding a plug-in, not editing the pipeline or the transport.
  */
+import type { EngineDesigner } from './design.js';
 import type { Engine, EngineStats, EngineVoiceDefinition } from './engine.js';
 import { espeakPlugin } from './espeak/plugin.js';
 import { flitePlugin } from './flite/plugin.js';
@@ -26,6 +27,8 @@ export interface EnginePlugin {
   start(options: EngineStartOptions): Engine;
   /** The voices the engine ships, in the order the catalogue lists them. */
   readonly voices: readonly EngineVoiceDefinition[];
+  /** How the engine turns designed attributes into voices of its own (voice design); absent: it designs none. */
+  readonly designer?: EngineDesigner;
 }
 
 /** How the synthesis layer finds the engine a voice names. */

@@ -21,7 +21,7 @@ declare module 'better-sqlite3' {
     interface Database {
       prepare<Row = unknown>(source: string): Statement<Row>;
       exec(source: string): this;
-      pragma(source: string): unknown;
+      pragma(source: string, options?: { readonly simple?: boolean }): unknown;
       transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
       close(): this;
       readonly open: boolean;

@@ -49,6 +49,10 @@ export function resolveStreamedSpeech(fields: SpeechFields, voices: VoiceDirecto
 
 function findVoice(uuid: string, voices: VoiceDirectory): PipelineVoice {
   const voice = voices.find(uuid);
-  if (voice === undefined) throw new VoxwireError('VoiceNotFound', `No voice has the uuid "${uuid}"; GET /api/v2/voices lists them.`, { voice_uuid: uuid });
+  if (voice === undefined) throw voiceNotFound(uuid);
   return voice;
+}
+
+export function voiceNotFound(uuid: string): VoxwireError {
+  return new VoxwireError('VoiceNotFound', `No voice has the uuid "${uuid}"; GET /api/v2/voices lists them.`, { voice_uuid: uuid });
 }

@@ -5,6 +5,7 @@ import type { ServerMetrics } from './metrics.js';
 import type { OpenAiVoiceTable } from '../protocol/openai-voices.js';
 import type { SynthesisPipeline } from '../synthesis/speech.js';
 import type { VoiceCatalogue } from '../voices/catalogue.js';
+import type { VoiceLibrary } from '../library/library.js';
 
 export interface ServerContext {
   readonly pipeline: SynthesisPipeline;
@@ -15,6 +16,8 @@ export interface ServerContext {
     /** AAC streams that may be open at once: each holds an encoder thread. */
     readonly aacStreams: Places;
   };
+  /** User voices and voice designs; its voices are a source of `voices`. */
+  readonly library: VoiceLibrary;
   readonly log: Logger;
   /** Where each request's end is recorded (and scraped from on /metrics). */
   readonly metrics: ServerMetrics;

@@ -9,7 +9,7 @@ import { errorFrame, audioEndFrame, audioFrame } from '../protocol/frames.js';
 import { VoxwireError, catalogueError } from '../protocol/errors.js';
 import { RequestError, RequestIdCounter, WEBSOCKET_TEXT_LIMIT, type RequestId, type StreamRequest } from '../protocol/stream-request.js';
 import { notOpenStream, parseClientFrame, TEXT_STREAM_IDLE_SECONDS, TEXT_STREAM_LIMIT, type ClientMessage } from '../protocol/extensions.js';
-import { resolveSpeech, resolveStreamedSpeech, type SpeechJob } from '../protocol/speech-job.js';
+import { resolveSpeech, resolveStreamedSpeech, voiceNotFound, type SpeechJob } from '../protocol/speech-job.js';
 import { AudioSeconds, streamSpeech, TextStream, type RenderedChunk } from '../synthesis/speech.js';
 import type { RequestRecord } from './metrics.js';
 import { Prefetcher } from './prefetch.js';
@@ -219,13 +219,20 @@ export class StreamSession {
     let outcome = 'ok';
     let terminalSent = false;
     const audio = new AudioSeconds(request.audio, !request.noAudioHeader);
-    const chunks = entry.cancelled ? undefined : (entry.started ??= this.start(entry));
+    // Checked again as the request starts: a voice deleted while it waited behind others is gone for it too.
+    const voiceGone = !entry.cancelled && this.context.voices.find(request.voiceUuid) === undefined;
+    if (voiceGone) entry.abort.abort();
+    const chunks = entry.cancelled || voiceGone ? undefined : (entry.started ??= this.start(entry));
     // A cancel must not wait for the engine's next chunk nor for a slow reader's socket to drain.
     const cancelled = new Promise<typeof CANCELLED>((resolve) => {
       if (entry.abort.signal.aborted) resolve(CANCELLED);
       else entry.abort.signal.addEventListener('abort', () => resolve(CANCELLED), { once: true });
     });
     try {
+      if (voiceGone) {
+        await entry.started?.return();
+        throw voiceNotFound(request.voiceUuid);
+      }
       while (chunks !== undefined) {
         const next = await Promise.race([chunks.next(), cancelled]);
         // A chunk that was ready when the cancel was read is dropped too: nothing of it goes out after the cancel.

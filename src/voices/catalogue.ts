@@ -26,6 +26,16 @@ export interface Voice {
   readonly spec: EngineVoiceSpec;
   /** ISO 8601; fixed for built-in voices. */
   readonly createdAt: string;
+  /** Present on voices of the library (made by users): what the API shows beyond a built-in voice. */
+  readonly library?: LibraryDetails;
+}
+
+export interface LibraryDetails {
+  /** `designed` (from a voice design) or `custom` (derived from another voice). */
+  readonly voiceType: 'designed' | 'custom';
+  readonly description: string | null;
+  readonly filters: Readonly<Record<string, unknown>>;
+  readonly updatedAt: string;
 }
 
 /** Namespace UUID of voxwire's built-in voices. */

@@ -33,6 +33,9 @@ export const VOXWIRE_LAYERS: LayerRules = {
     // Wires the layers together: reads settings, starts engines and the server, runs commands.
     { name: 'composition', rank: 6, paths: ['app.ts', 'cli/', 'config/'] },
     { name: 'transport', rank: 5, paths: ['server/'] },
+    // The voice library: user voices and designs in the database, their samples rendered through synthesis;
+    // it refuses with the catalogue's errors, so it sits above the protocol and below the transport.
+    { name: 'library', rank: 4.5, paths: ['library/'] },
     { name: 'protocol', rank: 4, paths: ['protocol/'] },
     // Who may connect: used by the transport, knows nothing of requests or speech.
     { name: 'keys', rank: 4, paths: ['keys/'] },

@@ -47,8 +47,18 @@ export function rms(samples: Int16Array): number {
   return Math.sqrt(energy / Math.max(1, samples.length));
 }
 
-/** Median F0 (Hz) over voiced frames, by normalized autocorrelation on 40 ms frames. */
-export function medianF0(samples: Int16Array, sampleRate: number): number {
+export interface PitchTrack {
+  /** F0 (Hz) of each voiced frame, in time order. */
+  readonly pitches: number[];
+  /** Frames loud enough to hold speech (within 14 dB of the loudest), voiced or not. */
+  readonly soundingFrames: number;
+}
+
+/**
+ * F0 of every voiced frame, by normalized autocorrelation on 40 ms frames (10 ms hop): a frame loud enough to
+ * hold speech is voiced when its autocorrelation peak exceeds 0.7.
+ */
+export function pitchTrack(samples: ArrayLike<number>, sampleRate: number): PitchTrack {
   const frame = Math.round(sampleRate * 0.04);
   const hop = Math.round(sampleRate * 0.01);
   const minLag = Math.floor(sampleRate / 500);
@@ -61,8 +71,10 @@ export function medianF0(samples: Int16Array, sampleRate: number): number {
   }
   const loudest = Math.max(...energies);
   const pitches: number[] = [];
+  let soundingFrames = 0;
   energies.forEach((energy, index) => {
     if (energy < loudest * 0.04) return;
+    soundingFrames += 1;
     const start = index * hop;
     let best = 0;
     let bestLag = 0;
@@ -81,6 +93,25 @@ export function medianF0(samples: Int16Array, sampleRate: number): number {
     }
     if (best > 0.7) pitches.push(sampleRate / bestLag);
   });
-  pitches.sort((a, b) => a - b);
+  return { pitches, soundingFrames };
+}
+
+/** Median F0 (Hz) over voiced frames (pitchTrack). */
+export function medianF0(samples: ArrayLike<number>, sampleRate: number): number {
+  const pitches = [...pitchTrack(samples, sampleRate).pitches].sort((a, b) => a - b);
   return pitches[Math.floor(pitches.length / 2)] ?? 0;
 }
+
+/** Spread of F0 over voiced frames: the interquartile range in semitones (robust to octave errors at the edges). */
+export function f0SpreadSemitones(samples: ArrayLike<number>, sampleRate: number): number {
+  const pitches = [...pitchTrack(samples, sampleRate).pitches].sort((a, b) => a - b);
+  if (pitches.length < 4) return 0;
+  return 12 * Math.log2(pitches[Math.floor(pitches.length * 0.75)]! / pitches[Math.floor(pitches.length * 0.25)]!);
+}
+
+/** Share of the sounding frames that are voiced: low for a whisper. */
+export function voicedShare(samples: ArrayLike<number>, sampleRate: number): number {
+  const track = pitchTrack(samples, sampleRate);
+  return track.soundingFrames === 0 ? 0 : track.pitches.length / track.soundingFrames;
+}
+

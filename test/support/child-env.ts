@@ -31,7 +31,7 @@ process.once('exit', () => {
   for (const folder of open) rmSync(folder, { recursive: true, force: true });
 });
 
-/** The commands that read `--data-dir`: the others (say, voices) refuse the flag. */
+/** The commands that always read `--data-dir` (say and the library subcommands of voices take it when a test gives it). */
 const DATA_DIR_COMMANDS = new Set(['serve', 'keys']);
 
 /** `inherited` without any VOXWIRE_* variable. */

@@ -10,6 +10,7 @@ import type { EspeakJob } from './job.js';
 import { ESPEAK_SAMPLE_RATE } from './native.js';
 import { espeakSettings } from './prosody.js';
 import { ESPEAK_VOICES } from './voices.js';
+import { variantName } from './design.js';
 
 export const ESPEAK_ENGINE_ID = 'espeak-ng';
 
@@ -46,7 +47,13 @@ export function espeakCapabilities(): EngineCapabilities {
 
 export function espeakJob(segment: EngineSegment): EspeakJob {
   const settings = espeakSettings(segment.voice, segment.prosody);
-  const base = { voice: segment.voice.id, ...settings, ...(segment.repeatable ? { repeatable: true } : {}) };
+  const variant = segment.voice['variant'];
+  const base = {
+    voice: segment.voice.id,
+    ...settings,
+    ...(typeof variant === 'string' ? { variant: { name: variantName(variant), text: variant } } : {}),
+    ...(segment.repeatable ? { repeatable: true } : {}),
+  };
   return segment.ipa === undefined
     ? { ...base, input: segment.text }
     : { ...base, input: phonemeInput(segment.ipa), written: segment.text };

@@ -43,6 +43,12 @@ declare module '@echogarden/espeak-ng-emscripten' {
     readonly eSpeakNGWorker: new () => ESpeakNGWorker;
     /** The wasm linear memory as bytes (replaced when the memory grows: read it anew each time). */
     readonly HEAPU8: Uint8Array;
+    /** Emscripten's in-memory file system holding espeak-ng-data (voice variants are read from it). */
+    readonly FS: {
+      writeFile(path: string, data: string): void;
+      readFile(path: string, options: { encoding: 'utf8' }): string;
+      readdir(path: string): string[];
+    };
   }
 
   const createModule: () => Promise<EspeakModule>;

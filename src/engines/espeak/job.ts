@@ -4,6 +4,10 @@ export interface EspeakJob {
   readonly voice: string;
   readonly wordsPerMinute: number;
   readonly pitch: number;
+  /** espeak pitch range, 0–100 (50 = the voice's own intonation, 0 = monotone). */
+  readonly range: number;
+  /** A designed voice's variant file (src/engines/espeak/design.ts), written before the voice is set. */
+  readonly variant?: { readonly name: string; readonly text: string };
   readonly gain: number;
   /** What espeak reads: the segment text, or `[[mnemonics]]` for phoneme input. */
   readonly input: string;

@@ -6,14 +6,17 @@ import type { EngineChunk } from '../engine.js';
 import type { JobContext, JobHandler } from '../worker-host.js';
 import { EspeakEventMapper, writtenWords } from './events.js';
 import type { EspeakJob } from './job.js';
-import { ESPEAK_SAMPLE_RATE, loadEspeak, type ESpeakNGWorker, type LoadedEspeak } from './native.js';
+import { ESPEAK_SAMPLE_RATE, loadEspeak, type LoadedEspeak } from './native.js';
 import { applyGain } from '../../audio/pcm.js';
 
-function synthesize(espeak: ESpeakNGWorker, job: EspeakJob, context: JobContext<EngineChunk>): void {
+function synthesize(loaded: LoadedEspeak, job: EspeakJob, context: JobContext<EngineChunk>): void {
+  const espeak = loaded.instance;
+  if (job.variant !== undefined) loaded.ensureVariant(job.variant.name, job.variant.text);
   // Every setting is applied on every job: the instance is shared by all requests this worker serves.
   if (espeak.set_voice(job.voice) !== 0) throw new Error(`espeak-ng cannot load voice "${job.voice}"`);
   espeak.set_rate(job.wordsPerMinute);
   espeak.set_pitch(job.pitch);
+  espeak.set_range(job.range);
   const written = job.written === undefined ? undefined : writtenWords(job.written);
   const mapper = new EspeakEventMapper(job.input, ESPEAK_SAMPLE_RATE, written);
   espeak.synthesize(job.input, (samples, events) => {
@@ -71,9 +74,9 @@ export async function espeakJobHandler(): Promise<JobHandler<EspeakJob, EngineCh
   const { espeak, restorePristine } = await withFixedClock(async () => {
     const loaded = await loadEspeak();
     // Warm-up: the first synthesis loads voice data and compiles hot paths; do it before accepting jobs.
-    const warm: EspeakJob = { voice: 'en-us', wordsPerMinute: 175, pitch: 50, gain: 1, input: 'ready' };
-    synthesize(loaded.instance, warm, { cancelled: () => false, emit: () => undefined });
-    return { espeak: loaded.instance, restorePristine: pristineState(loaded) };
+    const warm: EspeakJob = { voice: 'en-us', wordsPerMinute: 175, pitch: 50, range: 50, gain: 1, input: 'ready' };
+    synthesize(loaded, warm, { cancelled: () => false, emit: () => undefined });
+    return { espeak: loaded, restorePristine: pristineState(loaded) };
   });
   return (job, context) => {
     if (job.repeatable) restorePristine();

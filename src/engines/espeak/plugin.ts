@@ -1,5 +1,6 @@
 /** espeak-ng as a registry plug-in: embedded (WebAssembly from npm), so it is available everywhere. */
 import type { EnginePlugin } from '../registry.js';
+import { espeakDesigner } from './design.js';
 import { createEspeakEngine, ESPEAK_ENGINE_ID, type EspeakEngineOptions } from './engine.js';
 import { ESPEAK_SAMPLE_RATE } from './native.js';
 import { ESPEAK_VOICES } from './voices.js';
@@ -10,6 +11,7 @@ export function espeakPlugin(engineOptions: EspeakEngineOptions = {}): EnginePlu
     id: ESPEAK_ENGINE_ID,
     sampleRate: ESPEAK_SAMPLE_RATE,
     voices: ESPEAK_VOICES,
+    designer: espeakDesigner,
     start: (options) => createEspeakEngine({ ...engineOptions, ...(options.workers === undefined ? {} : { workers: options.workers }) }),
   };
 }

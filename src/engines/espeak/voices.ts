@@ -7,6 +7,8 @@ import type { EngineVoiceDefinition } from '../engine.js';
 /** espeak's own pitch (0–100) and rate (words per minute) at which a voice speaks unmodified. */
 export const ESPEAK_BASE_PITCH = 50;
 export const ESPEAK_BASE_RATE = 175;
+/** espeak's own pitch range (0–100) at which a voice speaks unmodified. */
+export const ESPEAK_BASE_RANGE = 50;
 
 interface LanguageEntry {
   readonly language: string;

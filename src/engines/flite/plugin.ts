@@ -1,6 +1,7 @@
 /** flite as a registry plug-in: our WebAssembly build ships in the package (vendor/flite), so it runs everywhere. */
 import type { EngineVoiceDefinition } from '../engine.js';
 import type { EnginePlugin } from '../registry.js';
+import { fliteDesigner } from './design.js';
 import { createFliteEngine, FLITE_ENGINE_ID, FLITE_SAMPLE_RATE, type FliteEngineOptions } from './engine.js';
 import { FLITE_VOICES } from './voices.js';
 
@@ -14,6 +15,7 @@ export function flitePlugin(engineOptions: FliteEngineOptions = {}): EnginePlugi
     id: FLITE_ENGINE_ID,
     sampleRate: FLITE_SAMPLE_RATE,
     voices: VOICES,
+    designer: fliteDesigner,
     start: (options) => createFliteEngine({ ...engineOptions, ...(options.workers === undefined ? {} : { workers: options.workers }) }),
   };
 }

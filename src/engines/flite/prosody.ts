@@ -17,9 +17,9 @@ export const MAX_SEMITONES = 12;
 
 const clamp = (value: number, low: number, high: number): number => Math.min(high, Math.max(low, value));
 
-/** `voice` is a flite spec: basePitch in semitones, baseRate a multiplier (see voices.ts). */
+/** `voice` is a flite spec: basePitch in semitones, baseRate and baseVolume multipliers (see voices.ts). */
 export function fliteSettings(voice: EngineVoiceSpec, prosody: Prosody): FliteSettings {
   const rate = clamp(numberSetting(voice, 'baseRate', 1) * prosody.rate, MIN_RATE, MAX_RATE);
   const factor = 2 ** (clamp(numberSetting(voice, 'basePitch', 0) + prosody.pitchSemitones, -MAX_SEMITONES, MAX_SEMITONES) / 12);
-  return { durationStretch: 1 / rate, f0Factor: factor, gain: Math.max(0, prosody.volume) };
+  return { durationStretch: 1 / rate, f0Factor: factor, gain: Math.max(0, numberSetting(voice, 'baseVolume', 1) * prosody.volume) };
 }

@@ -23,7 +23,8 @@ export function isJsonContentType(value: string | undefined): boolean {
   return type === 'application/json' && parameters.every((parameter) => !parameter.startsWith('charset=') || /^charset="?utf-8"?$/.test(parameter));
 }
 
-export async function readJsonBody(request: IncomingMessage, maxBytes: number = MAX_BODY_BYTES): Promise<JsonObject> {
+/** The whole body, refused past `maxBytes` (declared or sent). */
+async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const parts: Buffer[] = [];
@@ -33,9 +34,13 @@ export async function readJsonBody(request: IncomingMessage, maxBytes: number = 
     if (size > maxBytes) throw tooLarge(maxBytes);
     parts.push(part);
   }
+  return Buffer.concat(parts, size);
+}
+
+export async function readJsonBody(request: IncomingMessage, maxBytes: number = MAX_BODY_BYTES): Promise<JsonObject> {
+  const bytes = await readBody(request, maxBytes);
   let value: unknown;
   try {
-    const bytes = Buffer.concat(parts, size);
     const start = bytes.subarray(0, UTF8_BOM.length).equals(UTF8_BOM) ? UTF8_BOM.length : 0;
     value = JSON.parse(bytes.toString('utf8', start));
   } catch {
@@ -52,4 +57,31 @@ function tooLarge(maxBytes: number): VoxwireError {
 function badJson(problem: string): VoxwireError {
   const explanation = 'send a JSON object such as {"voice_uuid": "…", "data": "text or <speak>SSML</speak>"}';
   return new VoxwireError('BadJSON', `${problem} Send a JSON object with \`voice_uuid\` and \`data\`.`, { explanation });
+}
+
+/** `multipart/form-data` or `application/x-www-form-urlencoded`: the form bodies voice design also takes (protocol.md section 6). */
+export function isFormContentType(value: string | undefined): boolean {
+  const type = value?.split(';')[0]?.trim().toLowerCase();
+  return type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded';
+}
+
+/**
+ * A form body as a JSON object of its text fields (files are refused). Such a body reaches a route only from a
+ * client without an `Origin` or from an allowed origin: the browser rules run first, so a foreign page's form
+ * never gets here.
+ */
+export async function readFormBody(request: IncomingMessage, maxBytes: number = MAX_BODY_BYTES): Promise<JsonObject> {
+  const bytes = await readBody(request, maxBytes);
+  let form: FormData;
+  try {
+    form = await new Response(new Uint8Array(bytes), { headers: { 'content-type': request.headers['content-type'] ?? '' } }).formData();
+  } catch {
+    throw new VoxwireError('BadJSON', 'The form body cannot be read.', { explanation: 'send the fields as JSON, multipart/form-data or application/x-www-form-urlencoded' });
+  }
+  const body: Record<string, string> = {};
+  for (const [name, value] of form) {
+    if (typeof value !== 'string') throw new VoxwireError('InvalidRequest', `The form field \`${name}\` must be text, not a file.`, { field: name });
+    body[name] = value;
+  }
+  return body;
 }

@@ -13,27 +13,41 @@ import type { ConnectionLimits } from '../connection-limits.js';
 import type { ServerContext } from '../context.js';
 import type { Endpoint } from '../metrics.js';
 import type { RequestReport, RouteHandler } from './exchange.js';
-import { isJsonContentType, readJsonBody } from './body.js';
+import { isFormContentType, isJsonContentType, readFormBody, readJsonBody } from './body.js';
 import { sendError, transportFailure, type HttpFailure } from './responses.js';
 import { openAiModels, openAiSpeech } from './openai-speech.js';
 import { streamAudio } from './stream.js';
 import { synthesize } from './synthesize.js';
 import { getVoiceRoute, listVoicesRoute } from './voices.js';
+import { createFromDesignRoute, createVoiceRoute, deleteVoiceRoute, designRoute, designSampleRoute, listDesignsRoute, promoteRoute, updateVoiceRoute } from './library.js';
 
 interface Route {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly pattern: RegExp;
   readonly handler: RouteHandler;
   readonly endpoint: Endpoint;
   /** The route takes a JSON body, read (whole) before the route holds a connection slot. */
   readonly json?: true;
+  /** The JSON body may also come as a form (multipart or urlencoded). */
+  readonly form?: true;
 }
+
+const VOICE = /^\/api\/v2\/voices\/(?<uuid>[^/]{1,100})\/?$/;
 
 const ROUTES: readonly Route[] = [
   { method: 'POST', pattern: /^\/synthesize\/?$/, handler: synthesize, endpoint: 'http_synthesize', json: true },
   { method: 'POST', pattern: /^\/stream\/?$/, handler: streamAudio, endpoint: 'http_stream', json: true },
   { method: 'GET', pattern: /^\/api\/v2\/voices\/?$/, handler: listVoicesRoute, endpoint: 'http_voices' },
-  { method: 'GET', pattern: /^\/api\/v2\/voices\/(?<uuid>[^/]{1,100})\/?$/, handler: getVoiceRoute, endpoint: 'http_voices' },
+  { method: 'GET', pattern: VOICE, handler: getVoiceRoute, endpoint: 'http_voices' },
+  { method: 'POST', pattern: /^\/api\/v2\/voices\/?$/, handler: createVoiceRoute, endpoint: 'http_voices', json: true },
+  { method: 'PUT', pattern: VOICE, handler: updateVoiceRoute, endpoint: 'http_voices', json: true },
+  { method: 'PATCH', pattern: VOICE, handler: updateVoiceRoute, endpoint: 'http_voices', json: true },
+  { method: 'DELETE', pattern: VOICE, handler: deleteVoiceRoute, endpoint: 'http_voices' },
+  { method: 'GET', pattern: /^\/api\/v2\/voice-design\/?$/, handler: listDesignsRoute, endpoint: 'http_voices' },
+  { method: 'POST', pattern: /^\/api\/v2\/voice-design\/?$/, handler: designRoute, endpoint: 'http_voices', json: true, form: true },
+  { method: 'POST', pattern: /^\/api\/v2\/voice-design\/create\/?$/, handler: createFromDesignRoute, endpoint: 'http_voices', json: true, form: true },
+  { method: 'POST', pattern: /^\/api\/v2\/voice-design\/(?<design>[^/]{1,100})\/(?<index>\d{1,3})\/(?:create_rapid_voice|create)\/?$/, handler: promoteRoute, endpoint: 'http_voices', json: true, form: true },
+  { method: 'GET', pattern: /^\/api\/v2\/voice-design\/(?<design>[^/]{1,100})\/samples\/(?<index>\d{1,3})\.wav$/, handler: designSampleRoute, endpoint: 'http_voices' },
   { method: 'POST', pattern: /^\/v1\/audio\/speech\/?$/, handler: openAiSpeech, endpoint: 'openai_speech', json: true },
   { method: 'GET', pattern: /^\/v1\/models\/?$/, handler: openAiModels, endpoint: 'openai_models' },
 ];
@@ -120,7 +134,8 @@ export function createHttpRouter({ context, verifier, limits }: HttpDependencies
     if (!auth.ok) return refuse(new VoxwireError('Unauthorized', auth.reason), { 'WWW-Authenticate': 'Bearer' });
     tracked.key = auth.principal.name;
     let body = NO_BODY;
-    if (route.json) {
+    if (route.json && route.form && isFormContentType(request.headers['content-type'])) body = await readFormBody(request);
+    else if (route.json) {
       // Closing spares reading a body that will not be used.
       if (!isJsonContentType(request.headers['content-type'])) return refuse(transportFailure(415, 'Send the request body as `Content-Type: application/json`.'), { Connection: 'close' });
       // Read before a slot is taken: a client trickling its body must not hold one meanwhile.

@@ -7,14 +7,15 @@ import { sendError, sendJson } from './responses.js';
 const DEFAULT_PAGE_SIZE = 10;
 const MAX_PAGE_SIZE = 1000;
 
-/** The wire shape of a voice. Built-in voices are always ready and support sync and streaming synthesis. */
+/** The wire shape of a voice. Every voice is ready at once and supports sync and streaming synthesis. */
 export function voiceResource(voice: Voice): Record<string, unknown> {
+  const library = voice.library;
   return {
     uuid: voice.uuid,
     name: voice.name,
     status: 'ready',
     voice_status: 'ready',
-    voice_type: 'built_in',
+    voice_type: library?.voiceType ?? 'built_in',
     default_language: voice.language,
     supported_languages: [voice.language],
     source: voice.engine,
@@ -23,7 +24,8 @@ export function voiceResource(voice: Voice): Record<string, unknown> {
     component_status: { text_to_speech: { status: 'ready' } },
     api_support: { sync_tts: true, async_tts: false, streaming: true },
     created_at: voice.createdAt,
-    updated_at: voice.createdAt,
+    updated_at: library?.updatedAt ?? voice.createdAt,
+    ...(library === undefined ? {} : { description: library.description, filters: library.filters }),
   };
 }
 

@@ -313,11 +313,12 @@ function walkElement(element: SsmlElement, context: Context, builder: PlanBuilde
   }
 }
 
-function numberAttribute(root: SsmlElement, name: string): void {
+function numberAttribute(root: SsmlElement, name: string): number | undefined {
   const value = root.attributes[name];
-  if (value !== undefined && !Number.isFinite(Number(value.trim() === '' ? NaN : value))) {
-    throw invalidSsml(`<speak ${name}="${value}"> is not a number`, root.at);
-  }
+  if (value === undefined) return undefined;
+  const number = Number(value.trim() === '' ? NaN : value);
+  if (!Number.isFinite(number)) throw invalidSsml(`<speak ${name}="${value}"> is not a number`, root.at);
+  return number;
 }
 
 function seedOf(root: SsmlElement): number | undefined {
@@ -332,12 +333,13 @@ function seedOf(root: SsmlElement): number | undefined {
 export function buildPlan(root: SsmlElement, maxSilenceSeconds: number, speaks: (language: string) => boolean = () => true): SynthesisPlan {
   if (root.name !== 'speak') throw invalidSsml(`the root element must be <speak>, not <${root.name}>`, root.at);
   checkAttributes(root);
+  // Accepted and ignored: the engines have no sampling temperature (their output depends on the text alone).
   numberAttribute(root, 'temperature');
-  numberAttribute(root, 'exaggeration');
+  const exaggeration = numberAttribute(root, 'exaggeration');
   const seed = seedOf(root);
   const prompt = root.attributes.prompt;
   const context = languageContext(root, {
-    prosody: prompt === undefined ? NEUTRAL_PROSODY : promptProsody(prompt, root.at),
+    prosody: prompt === undefined ? NEUTRAL_PROSODY : promptProsody(prompt, root.at, exaggeration),
     language: undefined,
     speaks,
   });

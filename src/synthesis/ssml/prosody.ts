@@ -19,7 +19,9 @@
  * is the contract's (protocol.md, "What one request may cost": never slower than half speed after nesting),
  * since a slower rate stretches the audio, and the engine time, of every character.
  */
-import { NEUTRAL_PROSODY, type Prosody } from '../../engines/engine.js';
+import { stepGain, stepRate, stepSemitones } from '../../engines/design.js';
+import type { Prosody } from '../../engines/engine.js';
+import { readPrompt } from '../lexicon.js';
 import { invalidSsml, type SourcePosition } from './position.js';
 
 /** Fundamental frequency assumed when converting Hz to semitones. */
@@ -148,47 +150,28 @@ export function emphasisProsody(outer: Prosody, level: string, at: SourcePositio
   return composeProsody(outer, attributes, at);
 }
 
+/** `<speak exaggeration>` at which a prompt acts exactly as described (protocol.md section 6). */
+export const NEUTRAL_EXAGGERATION = 0.5;
+/** A whispered delivery, as far as prosody carries it: about 10 dB softer and a little slower. */
+const WHISPER_GAIN = 10 ** (-10 / 20);
+const WHISPER_RATE = 0.9;
+
 /**
- * Style words of Resemble's `<speak prompt="…">` and what each does to prosody. A prompt is free text
- * ("speak in a calm, slow voice"), so words without an entry are part of the sentence, not errors.
+ * The delivery a `<speak prompt="…">` asks for, read through the same lexicon as voice design
+ * (src/synthesis/lexicon.ts): pace, pitch and loudness (and the style words, which are mixes of them) become
+ * the request's rate, pitch and gain, scaled by `exaggeration` (0.5 = as described, 1 = twice as much, 0 =
+ * nothing); a whisper is softer and slower. Words outside the lexicon are part of the prompt's prose, not
+ * errors. Results are kept inside the ranges SSML prosody allows (the rate never below half speed).
  */
-const STYLE_WORDS: Readonly<Record<string, ProsodyAttributes>> = {
-  calm: { rate: '0.9', pitch: '-1st', volume: '-2dB' },
-  relaxed: { rate: '0.9', pitch: '-1st', volume: '-2dB' },
-  soothing: { rate: '0.85', pitch: '-1st', volume: '-3dB' },
-  gentle: { rate: '0.9', volume: '-3dB' },
-  excited: { rate: '1.15', pitch: '+2st', volume: '+2dB' },
-  energetic: { rate: '1.15', pitch: '+1st', volume: '+2dB' },
-  enthusiastic: { rate: '1.1', pitch: '+2st', volume: '+2dB' },
-  slow: { rate: '0.75' },
-  fast: { rate: '1.3' },
-  quick: { rate: '1.3' },
-  whisper: { rate: '0.9', volume: '-12dB' },
-  whispering: { rate: '0.9', volume: '-12dB' },
-  loud: { volume: '+6dB' },
-  soft: { volume: '-6dB' },
-  quiet: { volume: '-8dB' },
-  happy: { rate: '1.05', pitch: '+2st' },
-  cheerful: { rate: '1.05', pitch: '+2st' },
-  sad: { rate: '0.85', pitch: '-2st', volume: '-3dB' },
-  angry: { rate: '1.1', pitch: '+1st', volume: '+5dB' },
-  serious: { rate: '0.95', pitch: '-1st' },
-};
-
-/** Adverbs and participles name the same style: "slowly" → slow, "whispered" → whisper. */
-function styleOf(word: string): ProsodyAttributes | undefined {
-  for (const candidate of [word, word.replace(/ly$/, ''), word.replace(/ily$/, 'y'), word.replace(/ed$/, '')]) {
-    const style = STYLE_WORDS[candidate];
-    if (style !== undefined) return style;
-  }
-  return undefined;
-}
-
-export function promptProsody(prompt: string, at: SourcePosition): Prosody {
-  let prosody = NEUTRAL_PROSODY;
-  for (const word of prompt.toLowerCase().split(/[^a-z]+/)) {
-    const style = word === '' ? undefined : styleOf(word);
-    if (style !== undefined) prosody = composeProsody(prosody, style, at);
-  }
+export function promptProsody(prompt: string, at: SourcePosition, exaggeration: number = NEUTRAL_EXAGGERATION): Prosody {
+  if (!(exaggeration >= 0 && exaggeration <= 1)) throw invalidSsml(`<speak exaggeration="${exaggeration}"> must be from 0.0 to 1.0`, at);
+  const { attributes } = readPrompt(prompt);
+  const scale = exaggeration / NEUTRAL_EXAGGERATION;
+  const whisper = attributes.qualities?.includes('whisper') === true;
+  const prosody: Prosody = {
+    rate: Math.min(RATE_RANGE[1], Math.max(RATE_RANGE[0], stepRate((attributes.pace ?? 0) * scale) * (whisper ? WHISPER_RATE : 1))),
+    pitchSemitones: Math.min(PITCH_RANGE[1], Math.max(PITCH_RANGE[0], stepSemitones((attributes.pitch ?? 0) * scale))),
+    volume: Math.min(VOLUME_RANGE[1], stepGain((attributes.loudness ?? 0) * scale) * (whisper ? WHISPER_GAIN : 1)),
+  };
   return prosody;
 }
