@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadSettings } from '../config/settings.js';
 import { LibraryRefusal, openOfflineLibrary, parseSettings, type VoiceLibrary } from '../library/library.js';
-import { isVoxwireError } from '../protocol/errors.js';
+import { catalogueError } from '../protocol/errors.js';
 import { VoiceCatalogue, type Voice } from '../voices/catalogue.js';
 
 export const LIBRARY_USAGE = `  voxwire voices create NAME [--base VOICE] [--language TAG] [--pitch=ST] [--rate X] [--volume X] [--description TEXT]
@@ -39,8 +39,9 @@ async function withLibrary(args: readonly string[], work: (library: VoiceLibrary
     console.log(await work(library, catalogue, parsed));
     return 0;
   } catch (error) {
-    if (error instanceof LibraryRefusal || isVoxwireError(error)) {
-      console.error(`voxwire voices: ${error.message}`);
+    const refusal = error instanceof LibraryRefusal ? error : catalogueError(error);
+    if (refusal !== undefined) {
+      console.error(`voxwire voices: ${refusal.message}`);
       return 1;
     }
     throw error;
