@@ -12,13 +12,13 @@ import type { EngineChunk, EngineSegment } from '../src/engines/engine.js';
 import { NEUTRAL_PROSODY } from '../src/engines/engine.js';
 import { loadEspeak } from '../src/engines/espeak/native.js';
 import { EspeakPhonemizer } from '../src/engines/espeak/phonemizer.js';
-import { createKokoroEngine } from '../src/engines/kokoro/engine.js';
+import { createKokoroEngine, kokoroVoiceSpec } from '../src/engines/kokoro/engine.js';
 import { ChunkStreamer, chunkSamplesFor } from '../src/engines/onnx/chunks.js';
 import { discoverNeuralVoices } from '../src/engines/onnx/discovery.js';
 import { createSession, float32Tensor, floatData, int64Tensor } from '../src/engines/onnx/session.js';
 import { utteranceEvents } from '../src/engines/onnx/timing.js';
 import { patchAlignmentOutput } from '../src/engines/piper/alignment-patch.js';
-import { createPiperEngine } from '../src/engines/piper/engine.js';
+import { createPiperEngine, piperVoiceSpec } from '../src/engines/piper/engine.js';
 import { piperIds } from '../src/engines/piper/ids.js';
 import { piperIdMap, piperTestModel, writeKokoroVoice, writePiperVoice, TEST_HOP_LENGTH } from '../test/support/onnx-models.js';
 import { loadWorkloads } from './workloads.js';
@@ -91,16 +91,18 @@ async function inProcess(sentences: readonly string[]): Promise<void> {
 
 async function throughWorker(sentences: readonly string[], dataDir: string): Promise<void> {
   const discovery = await discoverNeuralVoices(dataDir);
-  const piper = createPiperEngine({ voices: discovery.voices.filter((voice) => voice.engine === 'piper'), workers: 1 });
-  const kokoro = createKokoroEngine({ dir: join(dataDir, 'voices', 'kokoro', 'kokoro-test'), voices: ['af_bella'] });
+  const piper = createPiperEngine({ workers: 1 });
+  const kokoro = createKokoroEngine({ workers: 1 });
   await Promise.all([piper.ready(), kokoro.ready()]);
-  for (const [name, engine, voice] of [['Piper', piper, 'en_US-bench-medium'], ['Kokoro', kokoro, 'af_bella']] as const) {
+  const piperVoice = discovery.voices.find((voice) => voice.key === 'en_US-bench-medium')!;
+  const kokoroVoice = discovery.voices.find((voice) => voice.engine === 'kokoro')!;
+  for (const [name, engine, voice] of [['Piper', piper, piperVoiceSpec(piperVoice)], ['Kokoro', kokoro, kokoroVoiceSpec(kokoroVoice)]] as const) {
     const first: number[] = [];
     const total: number[] = [];
     // One warm-up pass loads the model in the worker.
     for (let pass = 0; pass <= PASSES; pass++) {
       for (const text of sentences) {
-        const segment: EngineSegment = { voice: { id: voice, basePitch: 50, baseRate: 175 }, text, prosody: NEUTRAL_PROSODY };
+        const segment: EngineSegment = { voice, text, prosody: NEUTRAL_PROSODY };
         const start = performance.now();
         let firstAt = -1;
         for await (const _chunk of engine.synthesize(segment, new AbortController().signal)) {

@@ -12,6 +12,8 @@ import { createMetrics } from './server/metrics.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
 import { createPipeline } from './synthesis/pipeline.js';
 import { VoiceCatalogue } from './voices/catalogue.js';
+import { ModelVoices, type RescanReport } from './voices/models.js';
+import type { NeuralEngineOptions } from './engines/onnx/voices.js';
 
 export interface VoxwireOptions {
   readonly host?: string;
@@ -23,8 +25,13 @@ export interface VoxwireOptions {
   readonly lookup?: HostLookup;
   /** Extra key sources. */
   readonly verifiers?: readonly KeyVerifier[];
-  /** Folder of the key store database; without it, no key store is opened. */
+  /**
+   * Folder of the key store database and of the voice models (`voices/piper`, `voices/kokoro`); without it,
+   * no key store is opened and no model is served.
+   */
   readonly dataDir?: string;
+  /** Workers, threads and idle unloading of the neural engines (Piper, Kokoro). */
+  readonly neural?: NeuralEngineOptions;
   readonly workers?: number;
   /** Plug-ins that replace the built-in engine of the same id (tests use them for a fault-injecting worker). */
   readonly engineOverrides?: readonly EnginePlugin[];
@@ -52,8 +59,10 @@ export interface Voxwire {
   readonly streamUrl: string;
   /** Base URL of the metrics port, when one was asked for. */
   readonly metricsUrl: string | undefined;
-  /** Settles when the engines are warm (rejects if they cannot start). */
+  /** Settles when the engines are warm and the installed models are listed (rejects if an engine cannot start). */
   readonly warm: Promise<void>;
+  /** Scans the data folder for voice models again: what `voxwire voices rescan`, SIGHUP and `pull` trigger. */
+  rescanVoices(): Promise<RescanReport>;
   close(): Promise<void>;
 }
 
@@ -62,7 +71,12 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   const plugins = BUILT_IN_ENGINES.map((plugin) => options.engineOverrides?.find((override) => override.id === plugin.id) ?? plugin);
   const engines = startEngines(plugins, options.workers === undefined ? {} : { workers: options.workers });
   for (const { id, reason } of engines.skipped) log.warn({ engine: id, reason }, 'engine not available on this machine; its voices are not served');
-  const warm = engines.ready();
+  const voices = new VoiceCatalogue();
+  const models = options.dataDir === undefined ? undefined : new ModelVoices({ dataDir: options.dataDir, engines, catalogue: voices, log, ...(options.neural === undefined ? {} : { engineOptions: options.neural }) });
+  const rescanVoices = async (): Promise<RescanReport> => models?.rescan() ?? { voices: 0, added: [], removed: [], errors: [] };
+  // A model that cannot be used is logged and skipped by the scan; only a built-in engine's failure stops the start.
+  const firstScan = rescanVoices().catch((error: unknown) => log.error({ err: error, dataDir: options.dataDir }, 'the voice models could not be scanned'));
+  const warm = Promise.all([engines.ready(), firstScan]).then(() => undefined);
   if (options.listenBeforeWarm !== true) {
     try {
       await warm;
@@ -71,10 +85,9 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
       throw error;
     }
   }
-  const voices = new VoiceCatalogue();
   const pipeline = createPipeline(engines, (language, gender, engine) => voices.forLanguage(language, gender, engine));
   const metrics = createMetrics(() => engines.statsByEngine());
-  const context: ServerContext = { pipeline, voices, log, metrics };
+  const context: ServerContext = { pipeline, voices, log, metrics, rescanVoices };
   let keyStore: StoreVerifier | undefined;
   try {
     keyStore =
@@ -120,6 +133,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     streamUrl: `${server.url.replace(/^http/, 'ws')}/stream`,
     metricsUrl: server.metricsUrl,
     warm,
+    rescanVoices,
     async close() {
       await server.close();
       keyStore?.close();

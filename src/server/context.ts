@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ServerMetrics } from './metrics.js';
 import type { SynthesisPipeline } from '../synthesis/pipeline.js';
 import type { VoiceCatalogue } from '../voices/catalogue.js';
+import type { RescanReport } from '../voices/models.js';
 
 export interface ServerContext {
   readonly pipeline: SynthesisPipeline;
@@ -10,4 +11,6 @@ export interface ServerContext {
   readonly log: Logger;
   /** Where each request's end is recorded (and scraped from on /metrics). */
   readonly metrics: ServerMetrics;
+  /** Scans the data folder for voice models again (POST /admin/voices/rescan). */
+  readonly rescanVoices: () => Promise<RescanReport>;
 }

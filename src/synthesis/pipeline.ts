@@ -16,14 +16,20 @@ export interface PipelineVoice {
   readonly engine: string;
   readonly spec: EngineVoiceSpec;
   readonly language: string;
-  readonly gender: 'male' | 'female';
+  /** 'unknown' where the voice's source does not say (Piper's models). */
+  readonly gender: 'male' | 'female' | 'unknown';
+  /**
+   * The rate the voice's engine produces it at, when the engine's voices differ in rate (Piper's models come
+   * at 16 or 22.05 kHz); default the engine's declared rate.
+   */
+  readonly sampleRate?: number;
 }
 
 /**
  * Finds a voice of `engine` for an SSML language switch, preferring the gender of the request's voice. One
  * request stays on one engine (one native rate, one timeline of events).
  */
-export type VoiceResolver = (language: string, gender: 'male' | 'female', engine: string) => PipelineVoice | undefined;
+export type VoiceResolver = (language: string, gender: PipelineVoice['gender'], engine: string) => PipelineVoice | undefined;
 
 /** A piece of the request's audio, at the engine's rate, with the timestamps that start inside it. */
 export interface PcmChunk {
@@ -91,7 +97,7 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
       throw new VoxwireError('SynthesisFailure', `The ${voice.engine} engine that speaks this voice is not running on this server.`, { engine: voice.engine });
     }
     const capabilities = engine.capabilities;
-    const rate = capabilities.sampleRate;
+    const rate = voice.sampleRate ?? capabilities.sampleRate;
     const steps: Step[] = [];
     // A seed asks for output that repeats exactly; the engine decides what that costs.
     const repeatable = plan.seed !== undefined ? { repeatable: true } : {};
@@ -104,7 +110,7 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
         else steps.push({ kind: 'silence', samples, written: item.written });
         continue;
       }
-      const itemVoice = item.language === undefined ? voice : languageVoice(item.language, voice, capabilities.name);
+      const itemVoice = item.language === undefined ? voice : languageVoice(item.language, voice, capabilities.name, rate);
       const { prosody, gain } = withinCapabilities(item.prosody, capabilities);
       if (item.ipa !== undefined && !capabilities.phonemeInput) {
         throw new VoxwireError('InvalidSSML', `The ${capabilities.name} engine cannot speak <phoneme> input; choose a voice of an engine that can.`, { tag: 'phoneme', engine: capabilities.name });
@@ -132,11 +138,15 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
     return { engine, sampleRate: rate, steps };
   }
 
-  function languageVoice(language: string, voice: PipelineVoice, engine: string): PipelineVoice {
+  function languageVoice(language: string, voice: PipelineVoice, engine: string, rate: number): PipelineVoice {
     if (voice.language.toLowerCase().startsWith(language.toLowerCase())) return voice;
     const found = resolveVoice(language, voice.gender, engine);
     if (found === undefined) {
       throw new VoxwireError('InvalidSSML', `No ${engine} voice speaks the language "${language}" (a request stays on its voice's engine).`, { language, engine });
+    }
+    // One request has one timeline at one rate: a voice of another rate cannot take over part of it.
+    if ((found.sampleRate ?? rate) !== rate) {
+      throw new VoxwireError('InvalidSSML', `The ${engine} voice for "${language}" comes at ${found.sampleRate} Hz, this voice at ${rate} Hz; a request stays at its voice's rate.`, { language, engine });
     }
     return found;
   }

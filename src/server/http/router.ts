@@ -18,6 +18,7 @@ import { sendError, transportFailure, type HttpFailure } from './responses.js';
 import { streamAudio } from './stream.js';
 import { synthesize } from './synthesize.js';
 import { getVoiceRoute, listVoicesRoute } from './voices.js';
+import { rescanVoicesRoute } from './admin.js';
 
 interface Route {
   readonly method: 'GET' | 'POST';
@@ -33,6 +34,7 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', pattern: /^\/stream\/?$/, handler: streamAudio, endpoint: 'http_stream', json: true },
   { method: 'GET', pattern: /^\/api\/v2\/voices\/?$/, handler: listVoicesRoute, endpoint: 'http_voices' },
   { method: 'GET', pattern: /^\/api\/v2\/voices\/(?<uuid>[^/]{1,100})\/?$/, handler: getVoiceRoute, endpoint: 'http_voices' },
+  { method: 'POST', pattern: /^\/admin\/voices\/rescan\/?$/, handler: rescanVoicesRoute, endpoint: 'http_other' },
 ];
 
 export interface HttpDependencies {
