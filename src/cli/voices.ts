@@ -4,12 +4,19 @@
  * neural models' pull/rescan) is one line here and a module of its own.
  */
 import { listVoices } from '../voices/catalogue.js';
+import { availableCommand, MODELS_USAGE, pullCommand, rescanCommand } from './models.js';
 
 type Subcommand = (args: readonly string[]) => Promise<number>;
 
-const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<string, Subcommand>([['list', listCommand]]);
+const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<string, Subcommand>([
+  ['list', listCommand],
+  ['available', availableCommand],
+  ['pull', pullCommand],
+  ['rescan', rescanCommand],
+]);
 
-export const VOICES_USAGE = `  voxwire voices [list]                   list the voices`;
+export const VOICES_USAGE = `  voxwire voices [list]                   list the voices
+${MODELS_USAGE}`;
 
 export async function runVoicesCommand(args: readonly string[]): Promise<number> {
   const [name = 'list', ...rest] = args;
