@@ -26,6 +26,7 @@ export async function runServeCommand(args: string[]): Promise<number> {
     allowedOrigins: settings.allowedOrigins,
     dataDir: settings.dataDir,
     workers: settings.workers,
+    neural: { executionProviders: settings.onnxProviders },
     perKeyConnections: settings.perKeyConnections,
     globalConnections: settings.globalConnections,
     shutdownGraceMs: settings.shutdownGraceMs,

@@ -4,7 +4,7 @@
  * model's rate and speaker, pitch is refused naming the engine, and a removed model's running request ends.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,7 @@ import { uuidV5, VOICE_NAMESPACE } from '../../src/voices/catalogue.js';
 import { joinAudio, TestClient, type JsonFrame } from '../conformance/client.js';
 import { startTestServer } from '../conformance/server.js';
 import { send } from '../http/http-client.js';
-import { piperTestFrequency, kokoroTestFrequency, kokoroStyleValue, writeKokoroVoice, writePiperVoice } from '../support/onnx-models.js';
+import { kokoroStyleValue, kokoroTestFrequency, piperTestFrequency, piperTestModel, writeKokoroVoice, writePiperVoice } from '../support/onnx-models.js';
 import { toneFrequency } from '../support/tone.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'voxwire-models-'));
@@ -174,10 +174,25 @@ describe('rescan', () => {
     writePiperVoice(piperDir, 'en_US-later-medium');
     const report = await rescan();
     assert.deepEqual(report.added, ['piper/en_US-later-medium']);
+    assert.deepEqual(report.removed, []);
     assert.ok(report.skipped.some((skip) => skip.path.endsWith('en_US-corrupt-medium.onnx')), 'the corrupt model is still reported');
     assert.ok((await modelVoices()).some((voice) => voice.uuid === uuidOf('piper/en_US-later-medium')));
     const frames = await speak(uuidOf('piper/en_US-later-medium'), 'New voice.');
     assert.equal(frames.at(-1)?.type, 'audio_end');
+  });
+
+  it('a model replaced on disk (pulled again) is loaded anew after the rescan', async () => {
+    const path = writePiperVoice(piperDir, 'en_US-swap-medium');
+    await rescan();
+    const voice = uuidOf('piper/en_US-swap-medium');
+    const before = toneFrequency(pcm(await speak(voice, 'Hello.')), 22050);
+    assert.ok(Math.abs(before - piperTestFrequency(0)) < 5, `${before} Hz`);
+    // The new model computes its tone for half the rate its config gives: heard at twice the frequency.
+    writeFileSync(path, piperTestModel({ sampleRate: 11025 }));
+    utimesSync(path, new Date(), new Date(Date.now() + 60_000));
+    await rescan();
+    const after = toneFrequency(pcm(await speak(voice, 'Hello.')), 22050);
+    assert.ok(Math.abs(after - 2 * piperTestFrequency(0)) < 10, `${after} Hz: the worker still used the old model`);
   });
 
   it('a model removed disappears on rescan; a request already running on it finishes', async () => {

@@ -19,15 +19,15 @@ const CAPABILITIES = neuralCapabilities(KOKORO_ENGINE_ID, KOKORO_SAMPLE_RATE);
 
 /** The engine-owned spec of a discovered Kokoro voice: its key (or a mix) and its model folder. */
 export function kokoroVoiceSpec(voice: NeuralVoice): EngineVoiceSpec {
-  return { id: voice.key, dir: voice.path };
+  return { id: voice.key, dir: voice.path, version: voice.version };
 }
 
 export function createKokoroEngine(options: NeuralEngineOptions = {}): Engine {
   return neuralEngine<KokoroJob>(CAPABILITIES, workerEntry(import.meta.url), options, (segment, runtime) => {
-    const { dir } = segment.voice;
+    const { dir, version } = segment.voice;
     if (typeof dir !== 'string') throw new Error(`the Kokoro voice "${segment.voice.id}" names no model folder`);
     const prefix = `${basename(dir)}:`;
     const mix = parseVoiceMix(segment.voice.id.startsWith(prefix) ? segment.voice.id.slice(prefix.length) : segment.voice.id);
-    return { dir, mix, text: segment.text, speed: segment.prosody.rate, gain: segment.prosody.volume, runtime };
+    return { dir, version: typeof version === 'number' ? version : 0, mix, text: segment.text, speed: segment.prosody.rate, gain: segment.prosody.volume, runtime };
   });
 }

@@ -136,7 +136,7 @@ await hostJobs<KokoroJob, EngineChunk>(async () => {
     const sentences = phonemizer.phonemize(job.text, { voice: espeakVoice, normalization: 'NFC', rewrite: REWRITE });
     const streamer = new ChunkStreamer(context, chunkSamplesFor(KOKORO_SAMPLE_RATE), job.gain);
     await speakSentences(sentences, context.cancelled, async (sentence) =>
-      speak(await cache.get(job.dir, job.runtime.idleUnloadMs), job, sentence, streamer),
+      speak(await cache.get(job.dir, job.version, job.runtime.idleUnloadMs), job, sentence, streamer),
     );
   };
 });

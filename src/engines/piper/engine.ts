@@ -20,15 +20,16 @@ const CAPABILITIES = neuralCapabilities(PIPER_ENGINE_ID, PIPER_DEFAULT_SAMPLE_RA
 
 /** The engine-owned spec of a discovered Piper voice: its key, model file and speaker id. */
 export function piperVoiceSpec(voice: NeuralVoice): EngineVoiceSpec {
-  return { id: voice.key, model: voice.path, speaker: voice.speakerId ?? NO_SPEAKER };
+  return { id: voice.key, model: voice.path, speaker: voice.speakerId ?? NO_SPEAKER, version: voice.version };
 }
 
 export function createPiperEngine(options: NeuralEngineOptions = {}): Engine {
   return neuralEngine<PiperJob>(CAPABILITIES, workerEntry(import.meta.url), options, (segment, runtime) => {
-    const { model, speaker } = segment.voice;
+    const { model, speaker, version } = segment.voice;
     if (typeof model !== 'string') throw new Error(`the Piper voice "${segment.voice.id}" names no model file`);
     return {
       model,
+      version: typeof version === 'number' ? version : 0,
       speaker: typeof speaker === 'number' && speaker !== NO_SPEAKER ? speaker : undefined,
       text: segment.text,
       rate: segment.prosody.rate,
