@@ -81,6 +81,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     try {
       await warm;
     } catch (error) {
+      await models?.close();
       await engines.close();
       throw error;
     }
@@ -98,6 +99,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
               problem === undefined ? log.info('the key database can be read again') : log.error({ err: problem }, 'the key database cannot be read; the last keys read stay in use for a few seconds'),
           });
   } catch (error) {
+    await models?.close();
     await engines.close();
     throw error;
   }
@@ -122,6 +124,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     server = await startServer(context, verifier, settings);
   } catch (error) {
     keyStore?.close();
+    await models?.close();
     await engines.close();
     throw error;
   }
@@ -137,6 +140,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     async close() {
       await server.close();
       keyStore?.close();
+      await models?.close();
       await engines.close();
     },
   };

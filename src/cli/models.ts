@@ -13,9 +13,9 @@ import { ChecksumError, piperFolder, pullVoice } from '../voices/pull.js';
 import { uuidV5, VOICE_NAMESPACE } from '../voices/catalogue.js';
 import { progressBar } from './progress.js';
 
-export const MODELS_USAGE = `  voxwire voices available [--language en] [--voices-url URL]   list the Piper catalogue's voices
-  voxwire voices pull KEY [--data-dir DIR] [--voices-url URL]    install a Piper voice and tell the server
-  voxwire voices rescan [--server URL] [--api-key KEY]           make a running server scan its models again`;
+export const MODELS_USAGE = `  voxwire voices available                the Piper catalogue's voices (--language en, --voices-url URL)
+  voxwire voices pull KEY                 install a Piper voice and tell the server (--data-dir DIR, --voices-url URL)
+  voxwire voices rescan                   make a running server scan its models (--server URL, --api-key KEY)`;
 
 const OPTIONS = {
   'data-dir': { type: 'string' },

@@ -88,6 +88,7 @@ export class ModelVoices {
   private served: readonly Voice[] = [];
   /** Scans run one after another, so one asked for during a scan sees the files installed meanwhile. */
   private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
 
   constructor(private readonly options: ModelVoicesOptions) {}
 
@@ -97,8 +98,15 @@ export class ModelVoices {
     return scan;
   }
 
+  /** Waits for a running scan and refuses later ones, so no engine is started after the registry closed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue;
+  }
+
   private async scan(): Promise<RescanReport> {
     const { dataDir, catalogue, log } = this.options;
+    if (this.closed) return { voices: this.served.length, added: [], removed: [], errors: [] };
     const discovery = await discoverNeuralVoices(dataDir);
     const errors = [...discovery.errors];
     const kinds = new Set(discovery.voices.map((voice) => voice.engine));
