@@ -96,7 +96,7 @@ function assertRefused(ssml: string): void {
   });
 }
 
-for (const under of ENGINES_UNDER_TEST) describe(`SSML on real audio (${under.id})`, () => {
+for (const under of ENGINES_UNDER_TEST) describe(`SSML on real audio (${under.plugin.id})`, () => {
   before(async () => {
     voice = under.voice;
     engine = await startEngineFor(voice, 2);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Engine } from '../../src/engines/engine.js';
 import { NEURAL_ENGINES } from '../../src/engines/neural.js';
 import { discoverNeuralVoices } from '../../src/engines/onnx/discovery.js';
-import { BUILT_IN_ENGINES } from '../../src/engines/registry.js';
+import { BUILT_IN_ENGINES, type EnginePlugin } from '../../src/engines/registry.js';
 import { listVoices, type Voice } from '../../src/voices/catalogue.js';
 import { modelCatalogueVoices } from '../../src/voices/models.js';
 import { writeKokoroVoice, writePiperVoice } from './onnx-models.js';
@@ -24,12 +24,16 @@ export interface EngineUnderTest {
   readonly testModel?: true;
 }
 
+export interface BuiltInEngineUnderTest extends EngineUnderTest {
+  readonly plugin: EnginePlugin;
+}
+
 /** The built-in engines' default English voices: what needs no data folder (`voxwire say`, in-process engines). */
-export const ENGINES_UNDER_TEST: readonly EngineUnderTest[] = BUILT_IN_ENGINES.map((plugin) => {
+export const ENGINES_UNDER_TEST: readonly BuiltInEngineUnderTest[] = BUILT_IN_ENGINES.map((plugin) => {
   const voices = listVoices().filter((voice) => voice.engine === plugin.id);
   const voice = voices.find((candidate) => candidate.language === 'en-US') ?? voices[0];
   if (voice === undefined) throw new Error(`the ${plugin.id} engine lists no voice`);
-  return { id: plugin.id, voice };
+  return { id: plugin.id, plugin, voice };
 });
 
 /** Test models installed as a user installs real ones: a Piper voice and a Kokoro voice (the timestamped export). */

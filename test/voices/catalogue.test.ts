@@ -81,9 +81,9 @@ describe('voice catalogue', () => {
   });
 });
 
-for (const { id } of ENGINES_UNDER_TEST) {
-  describe(`catalogue voices in ${id}`, () => {
-    const voices = listVoices().filter((voice) => voice.engine === id);
+for (const { plugin } of ENGINES_UNDER_TEST) {
+  describe(`catalogue voices in ${plugin.id}`, () => {
+    const voices = listVoices().filter((voice) => voice.engine === plugin.id);
     let engine: Engine;
     before(async () => {
       engine = await startEngineFor(voices[0]!, 2);
