@@ -141,6 +141,12 @@ describe('a voice speaks with its own model', () => {
     assert.ok(Math.abs(hz - piperTestFrequency(0)) < 5, `${hz} Hz: resampled from the model's own rate`);
   });
 
+  it('an SSML switch to a voice of the engine at another rate is refused: one request, one rate', async () => {
+    const frames = await speak(uuidOf('piper/en_US-test-medium'), '<speak>Hello <lang xml:lang="en-GB">there</lang></speak>');
+    assert.equal(frames.at(-1)?.['error_name'], 'InvalidSSML');
+    assert.match(String(frames.at(-1)?.['message']), /16000 Hz/u);
+  });
+
   it('Kokoro voices use their own style rows', async () => {
     const frames = await speak(uuidOf('kokoro/kokoro-test:am_adam'), 'Hello.', 48000);
     const hz = toneFrequency(pcm(frames), 48000);
