@@ -129,7 +129,9 @@ export class ModelVoices {
       removed: [...before].filter((key) => !after.has(key)),
       errors,
     };
-    log.info({ voices: report.voices, added: report.added, removed: report.removed, skipped: errors.length }, 'voice models scanned');
+    // A folder without models (most servers) is not worth a line at every start.
+    const level = report.voices > 0 || report.removed.length > 0 || errors.length > 0 ? 'info' : 'debug';
+    log[level]({ voices: report.voices, added: report.added, removed: report.removed, skipped: errors.length }, 'voice models scanned');
     return report;
   }
 
