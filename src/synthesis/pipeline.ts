@@ -19,8 +19,8 @@ export interface PipelineVoice {
   /** 'unknown' where the voice's source does not say (Piper's models). */
   readonly gender: 'male' | 'female' | 'unknown';
   /**
-   * The rate the voice's engine produces it at, when the engine's voices differ in rate (Piper's models come
-   * at 16 or 22.05 kHz); default the engine's declared rate.
+   * The rate the voice's engine produces it at; read for engines whose voices differ in rate (capabilities'
+   * `perVoiceSampleRate`: Piper's models come at 16 or 22.05 kHz), otherwise the engine's rate is used.
    */
   readonly sampleRate?: number;
 }
@@ -97,7 +97,7 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
       throw new VoxwireError('SynthesisFailure', `The ${voice.engine} engine that speaks this voice is not running on this server.`, { engine: voice.engine });
     }
     const capabilities = engine.capabilities;
-    const rate = voice.sampleRate ?? capabilities.sampleRate;
+    const rate = voiceRate(voice, capabilities);
     const steps: Step[] = [];
     // A seed asks for output that repeats exactly; the engine decides what that costs.
     const repeatable = plan.seed !== undefined ? { repeatable: true } : {};
@@ -110,7 +110,7 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
         else steps.push({ kind: 'silence', samples, written: item.written });
         continue;
       }
-      const itemVoice = item.language === undefined ? voice : languageVoice(item.language, voice, capabilities.name, rate);
+      const itemVoice = item.language === undefined ? voice : languageVoice(item.language, voice, capabilities, rate);
       const { prosody, gain } = withinCapabilities(item.prosody, capabilities);
       if (item.ipa !== undefined && !capabilities.phonemeInput) {
         throw new VoxwireError('InvalidSSML', `The ${capabilities.name} engine cannot speak <phoneme> input; choose a voice of an engine that can.`, { tag: 'phoneme', engine: capabilities.name });
@@ -138,14 +138,15 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
     return { engine, sampleRate: rate, steps };
   }
 
-  function languageVoice(language: string, voice: PipelineVoice, engine: string, rate: number): PipelineVoice {
+  function languageVoice(language: string, voice: PipelineVoice, capabilities: Engine['capabilities'], rate: number): PipelineVoice {
     if (voice.language.toLowerCase().startsWith(language.toLowerCase())) return voice;
+    const engine = capabilities.name;
     const found = resolveVoice(language, voice.gender, engine);
     if (found === undefined) {
       throw new VoxwireError('InvalidSSML', `No ${engine} voice speaks the language "${language}" (a request stays on its voice's engine).`, { language, engine });
     }
     // One request has one timeline at one rate: a voice of another rate cannot take over part of it.
-    if ((found.sampleRate ?? rate) !== rate) {
+    if (voiceRate(found, capabilities) !== rate) {
       throw new VoxwireError('InvalidSSML', `The ${engine} voice for "${language}" comes at ${found.sampleRate} Hz, this voice at ${rate} Hz; a request stays at its voice's rate.`, { language, engine });
     }
     return found;
@@ -196,6 +197,11 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
   }
 
   return { prepare, run };
+}
+
+/** The rate of a voice's audio: its own where the engine's voices differ in rate, else the engine's. */
+function voiceRate(voice: PipelineVoice, capabilities: Engine['capabilities']): number {
+  return capabilities.perVoiceSampleRate === true ? (voice.sampleRate ?? capabilities.sampleRate) : capabilities.sampleRate;
 }
 
 /**
