@@ -22,6 +22,8 @@ import { VoiceCatalogue } from './voices/catalogue.js';
 import { DESIGN_FOLDER, VoiceLibrary } from './library/library.js';
 import { openSqliteLibrary } from './library/sqlite-store.js';
 import type { VoiceLibraryStore } from './library/store.js';
+import { ModelVoices, type RescanReport } from './voices/models.js';
+import type { NeuralEngineOptions } from './engines/onnx/voices.js';
 
 export interface VoxwireOptions {
   readonly host?: string;
@@ -34,12 +36,15 @@ export interface VoxwireOptions {
   /** Extra key sources. */
   readonly verifiers?: readonly KeyVerifier[];
   /**
-   * Folder of the key store and the voice library (with the design samples); without it, no key store is
-   * opened and the library lives in memory (samples in a temporary folder) for the server's lifetime.
+   * Folder of the key store, the voice library (with the design samples) and the voice models
+   * (`voices/piper`, `voices/kokoro`); without it, no key store is opened, no model is served and the library
+   * lives in memory (samples in a temporary folder) for the server's lifetime.
    */
   readonly dataDir?: string;
   /** Where the voice library is kept instead of the data folder's SQLite file (a shared database, say). */
   readonly libraryStore?: VoiceLibraryStore;
+  /** Workers, threads and idle unloading of the neural engines (Piper, Kokoro). */
+  readonly neural?: NeuralEngineOptions;
   readonly workers?: number;
   /** Plug-ins that replace the built-in engine of the same id (tests use them for a fault-injecting worker). */
   readonly engineOverrides?: readonly EnginePlugin[];
@@ -74,8 +79,10 @@ export interface Voxwire {
   readonly streamUrl: string;
   /** Base URL of the metrics port, when one was asked for. */
   readonly metricsUrl: string | undefined;
-  /** Settles when the engines are warm (rejects if they cannot start). */
+  /** Settles when the engines are warm and the installed models are listed (rejects if an engine cannot start). */
   readonly warm: Promise<void>;
+  /** Scans the data folder for voice models again: what `voxwire voices rescan`, SIGHUP and `pull` trigger. */
+  rescanVoices(): Promise<RescanReport>;
   close(): Promise<void>;
 }
 
@@ -86,12 +93,17 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   const plugins = BUILT_IN_ENGINES.map((plugin) => options.engineOverrides?.find((override) => override.id === plugin.id) ?? plugin);
   const engines = startEngines(plugins, options.workers === undefined ? {} : { workers: options.workers });
   for (const { id, reason } of engines.skipped) log.warn({ engine: id, reason }, 'engine not available on this machine; its voices are not served');
+  const models = options.dataDir === undefined ? undefined : new ModelVoices({ dataDir: options.dataDir, engines, catalogue: voices, log, ...(options.neural === undefined ? {} : { engineOptions: options.neural }) });
+  const rescanVoices = async (): Promise<RescanReport> => models?.rescan() ?? { voices: 0, added: [], removed: [], errors: [] };
+  // A model that cannot be used is logged and skipped by the scan; only a built-in engine's failure stops the start.
+  const firstScan = rescanVoices().catch((error: unknown) => log.error({ err: error, dataDir: options.dataDir }, 'the voice models could not be scanned'));
   // The codecs of /v1/audio/speech load with the engines, so no first request of a format waits for its library.
-  const warm = Promise.all([engines.ready(), warmStreamEncoders()]).then(() => undefined);
+  const warm = Promise.all([engines.ready(), warmStreamEncoders(), firstScan]).then(() => undefined);
   if (options.listenBeforeWarm !== true) {
     try {
       await warm;
     } catch (error) {
+      await models?.close();
       await engines.close();
       throw error;
     }
@@ -116,7 +128,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     throw error;
   }
   const openAi = { voices: openAiVoices, aacStreams: new Places(options.maxAacStreams ?? DEFAULT_MAX_AAC_STREAMS) };
-  const context: ServerContext = { pipeline, voices, library, openAi, log, metrics, ...(options.textStreamIdleMs === undefined ? {} : { textStreamIdleMs: options.textStreamIdleMs }) };
+  const context: ServerContext = { pipeline, voices, library, openAi, log, metrics, rescanVoices, ...(options.textStreamIdleMs === undefined ? {} : { textStreamIdleMs: options.textStreamIdleMs }) };
   try {
     keyStore =
       options.dataDir === undefined
@@ -128,6 +140,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   } catch (error) {
     await library.close();
     dropScratch();
+    await models?.close();
     await engines.close();
     throw error;
   }
@@ -154,6 +167,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     keyStore?.close();
     await library.close();
     dropScratch();
+    await models?.close();
     await engines.close();
     throw error;
   }
@@ -166,11 +180,13 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     streamUrl: `${server.url.replace(/^http/, 'ws')}/stream`,
     metricsUrl: server.metricsUrl,
     warm,
+    rescanVoices,
     async close() {
       await server.close();
       keyStore?.close();
       await library.close();
       dropScratch();
+      await models?.close();
       await engines.close();
     },
   };

@@ -26,6 +26,7 @@ export async function runServeCommand(args: string[]): Promise<number> {
     allowedOrigins: settings.allowedOrigins,
     dataDir: settings.dataDir,
     workers: settings.workers,
+    neural: { executionProviders: settings.onnxProviders },
     perKeyConnections: settings.perKeyConnections,
     globalConnections: settings.globalConnections,
     shutdownGraceMs: settings.shutdownGraceMs,
@@ -43,6 +44,10 @@ export async function runServeCommand(args: string[]): Promise<number> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // SIGHUP: scan the data folder for voice models again (the scan logs what it found and skipped).
+    process.on('SIGHUP', () => {
+      voxwire.rescanVoices().catch((error: unknown) => log.error({ err: error }, 'the voice models could not be scanned'));
+    });
     voxwire.warm.then(
       () => log.info({ stream: voxwire.streamUrl, http: voxwire.url, metrics: voxwire.metricsUrl ?? `${voxwire.url}/metrics`, workers: settings.workers }, 'ready'),
       (error: unknown) => {

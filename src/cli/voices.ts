@@ -8,6 +8,7 @@ import { loadSettings } from '../config/settings.js';
 import { addLibraryVoices } from '../library/library.js';
 import { VoiceCatalogue } from '../voices/catalogue.js';
 import { createCommand, deleteCommand, LIBRARY_USAGE, renameCommand } from './voices-library.js';
+import { availableCommand, MODELS_USAGE, pullCommand, rescanCommand } from './models.js';
 
 type Subcommand = (args: readonly string[]) => Promise<number>;
 
@@ -16,10 +17,14 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<string, Subcommand>
   ['create', createCommand],
   ['rename', renameCommand],
   ['delete', deleteCommand],
+  ['available', availableCommand],
+  ['pull', pullCommand],
+  ['rescan', rescanCommand],
 ]);
 
 export const VOICES_USAGE = `  voxwire voices [list] [--data-dir DIR]  list the voices (built-in, then the library's)
-${LIBRARY_USAGE}`;
+${LIBRARY_USAGE}
+${MODELS_USAGE}`;
 
 export async function runVoicesCommand(args: readonly string[]): Promise<number> {
   const [name = 'list', ...rest] = args;

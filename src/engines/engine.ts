@@ -10,6 +10,11 @@ export interface EngineCapabilities {
   readonly name: string;
   /** Rate of the PCM the engine produces; the audio layer resamples from it. */
   readonly sampleRate: number;
+  /**
+   * True when the engine's voices come at rates of their own (Piper's 16 and 22.05 kHz models): a voice's
+   * `sampleRate` is then the rate of its audio, and `sampleRate` above only the usual one.
+   */
+  readonly perVoiceSampleRate?: boolean;
   /** BCP-47-ish language tags the engine can speak (lower case). */
   readonly languages: readonly string[];
   /** Which prosody controls a segment may carry. */
@@ -95,7 +100,7 @@ export interface PhonemeEvent {
 
 /** A piece of a segment's audio and the events that the engine reported with it. */
 export interface EngineChunk {
-  /** Mono signed 16-bit PCM at `capabilities.sampleRate`. */
+  /** Mono signed 16-bit PCM at `capabilities.sampleRate` (or the voice's rate, see `perVoiceSampleRate`). */
   readonly samples: Int16Array;
   readonly words: readonly WordEvent[];
   readonly phonemes: readonly PhonemeEvent[];

@@ -39,6 +39,11 @@ export interface EngineLookup {
 export interface EngineRegistry extends EngineLookup {
   /** Ids of the running engines, in registration order. */
   readonly ids: readonly string[];
+  /**
+   * Adds an engine found after start-up (a neural engine once its first model is installed); it is closed
+   * with the others. Its id must be new.
+   */
+  add(engine: Engine): void;
   /** Engines that were registered but cannot run here, with the reason (for the log). */
   readonly skipped: readonly { readonly id: string; readonly reason: string }[];
   /** Resolves when every engine can serve (rejects when one cannot start). */
@@ -75,8 +80,7 @@ export function startEngines(plugins: readonly EnginePlugin[], options: EngineSt
 
 /** A registry over engines that are already running (tests, or one engine for `voxwire say`). */
 export function registryOf(engines: ReadonlyMap<string, Engine> | readonly Engine[], skipped: readonly { id: string; reason: string }[] = []): EngineRegistry {
-  const byId = Array.isArray(engines) ? new Map(engines.map((engine) => [engine.capabilities.name, engine])) : (engines as ReadonlyMap<string, Engine>);
-  const all = [...byId.values()];
+  const byId = new Map(Array.isArray(engines) ? engines.map((engine) => [engine.capabilities.name, engine]) : (engines as ReadonlyMap<string, Engine>));
   const statsByEngine = (): ReadonlyMap<string, EngineStats> => {
     const result = new Map<string, EngineStats>();
     for (const [id, engine] of byId) {
@@ -86,11 +90,18 @@ export function registryOf(engines: ReadonlyMap<string, Engine> | readonly Engin
     return result;
   };
   return {
-    ids: [...byId.keys()],
+    get ids() {
+      return [...byId.keys()];
+    },
     skipped,
     engine: (id) => byId.get(id),
+    add(engine) {
+      const id = engine.capabilities.name;
+      if (byId.has(id)) throw new Error(`Two engines are registered as "${id}".`);
+      byId.set(id, engine);
+    },
     async ready() {
-      await Promise.all(all.map((engine) => engine.ready()));
+      await Promise.all([...byId.values()].map((engine) => engine.ready()));
     },
     statsByEngine,
     stats() {
@@ -104,7 +115,7 @@ export function registryOf(engines: ReadonlyMap<string, Engine> | readonly Engin
       return total;
     },
     async close() {
-      await Promise.all(all.map((engine) => engine.close()));
+      await Promise.all([...byId.values()].map((engine) => engine.close()));
     },
   };
 }

@@ -73,7 +73,7 @@ function voiceOf(row: VoiceRow): LibraryVoiceRecord {
     name: row.name,
     description: row.description,
     language: row.language,
-    gender: row.gender === 'male' ? 'male' : 'female',
+    gender: row.gender === 'male' || row.gender === 'female' ? row.gender : 'unknown',
     engine: row.engine,
     spec: JSON.parse(row.spec) as LibraryVoiceRecord['spec'],
     baseSpec: JSON.parse(row.base_spec) as LibraryVoiceRecord['baseSpec'],

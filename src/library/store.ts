@@ -27,7 +27,8 @@ export interface LibraryVoiceRecord {
   readonly description: string | null;
   /** BCP-47 tag. */
   readonly language: string;
-  readonly gender: 'male' | 'female';
+  /** 'unknown' for a voice derived from one whose source names no gender (a Piper model). */
+  readonly gender: 'male' | 'female' | 'unknown';
   readonly engine: string;
   /** Engine-owned settings, stored unopened: `baseSpec` with `settings` applied by the engine's designer. */
   readonly spec: EngineVoiceSpec;
@@ -43,7 +44,7 @@ export interface LibraryVoiceRecord {
 
 export interface DesignCandidateRecord {
   readonly language: string;
-  readonly gender: 'male' | 'female';
+  readonly gender: 'male' | 'female' | 'unknown';
   readonly spec: EngineVoiceSpec;
 }
 

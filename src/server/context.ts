@@ -6,6 +6,7 @@ import type { OpenAiVoiceTable } from '../protocol/openai-voices.js';
 import type { SynthesisPipeline } from '../synthesis/speech.js';
 import type { VoiceCatalogue } from '../voices/catalogue.js';
 import type { VoiceLibrary } from '../library/library.js';
+import type { RescanReport } from '../voices/models.js';
 
 export interface ServerContext {
   readonly pipeline: SynthesisPipeline;
@@ -23,4 +24,6 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
   /** Milliseconds a streamed request waits for text before it speaks what it holds and ends (default 30 s). */
   readonly textStreamIdleMs?: number;
+  /** Scans the data folder for voice models again (POST /admin/voices/rescan). */
+  readonly rescanVoices: () => Promise<RescanReport>;
 }

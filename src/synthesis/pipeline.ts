@@ -17,14 +17,20 @@ export interface PipelineVoice {
   readonly engine: string;
   readonly spec: EngineVoiceSpec;
   readonly language: string;
-  readonly gender: 'male' | 'female';
+  /** 'unknown' where the voice's source does not say (Piper's models). */
+  readonly gender: 'male' | 'female' | 'unknown';
+  /**
+   * The rate the voice's engine produces it at; read for engines whose voices differ in rate (capabilities'
+   * `perVoiceSampleRate`: Piper's models come at 16 or 22.05 kHz), otherwise the engine's rate is used.
+   */
+  readonly sampleRate?: number;
 }
 
 /**
  * Finds a voice of `engine` for an SSML language switch, preferring the gender of the request's voice. One
  * request stays on one engine (one native rate, one timeline of events).
  */
-export type VoiceResolver = (language: string, gender: 'male' | 'female', engine: string) => PipelineVoice | undefined;
+export type VoiceResolver = (language: string, gender: PipelineVoice['gender'], engine: string) => PipelineVoice | undefined;
 
 /** A piece of the request's audio, at the engine's rate, with the timestamps that start inside it. */
 export interface PcmChunk {
@@ -97,7 +103,7 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
       throw new SynthesisError('engine-unavailable', `The ${voice.engine} engine that speaks this voice is not running on this server.`, { engine: voice.engine });
     }
     const capabilities = engine.capabilities;
-    const rate = capabilities.sampleRate;
+    const rate = voiceRate(voice, capabilities);
     const steps: Step[] = [];
     // A seed asks for output that repeats exactly; the engine decides what that costs.
     const repeatable = plan.seed !== undefined ? { repeatable: true } : {};
@@ -110,7 +116,7 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
         else steps.push({ kind: 'silence', samples, written: item.written });
         continue;
       }
-      const itemVoice = item.language === undefined ? voice : languageVoice(item.language, voice, capabilities.name);
+      const itemVoice = item.language === undefined ? voice : languageVoice(item.language, voice, capabilities, rate);
       const { prosody, gain } = withinCapabilities(item.prosody, capabilities);
       if (item.ipa !== undefined && !capabilities.phonemeInput) {
         throw new SynthesisError('invalid-markup', `The ${capabilities.name} engine cannot speak <phoneme> input; choose a voice of an engine that can.`, { tag: 'phoneme', engine: capabilities.name });
@@ -137,11 +143,16 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
     return { engine, sampleRate: rate, steps };
   }
 
-  function languageVoice(language: string, voice: PipelineVoice, engine: string): PipelineVoice {
+  function languageVoice(language: string, voice: PipelineVoice, capabilities: Engine['capabilities'], rate: number): PipelineVoice {
     if (voice.language.toLowerCase().startsWith(language.toLowerCase())) return voice;
+    const engine = capabilities.name;
     const found = resolveVoice(language, voice.gender, engine);
     if (found === undefined) {
       throw new SynthesisError('invalid-markup', `No ${engine} voice speaks the language "${language}" (a request stays on its voice's engine).`, { language, engine });
+    }
+    // One request has one timeline at one rate: a voice of another rate cannot take over part of it.
+    if (voiceRate(found, capabilities) !== rate) {
+      throw new SynthesisError('invalid-markup', `The ${engine} voice for "${language}" comes at ${found.sampleRate} Hz, this voice at ${rate} Hz; a request stays at its voice's rate.`, { language, engine });
     }
     return found;
   }
@@ -211,6 +222,11 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
   }
 
   return { prepare, run };
+}
+
+/** The rate of a voice's audio: its own where the engine's voices differ in rate, else the engine's. */
+function voiceRate(voice: PipelineVoice, capabilities: Engine['capabilities']): number {
+  return capabilities.perVoiceSampleRate === true ? (voice.sampleRate ?? capabilities.sampleRate) : capabilities.sampleRate;
 }
 
 /**

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import type { EngineVoiceDefinition, EngineVoiceSpec } from '../engines/engine.js';
 import { BUILT_IN_ENGINES, type EnginePlugin } from '../engines/registry.js';
 
-export type Gender = 'male' | 'female';
+/** 'unknown' where a voice's source does not say (Piper's models). */
+export type Gender = 'male' | 'female' | 'unknown';
 
 export interface Voice {
   readonly uuid: string;
@@ -26,6 +27,10 @@ export interface Voice {
   readonly spec: EngineVoiceSpec;
   /** ISO 8601; fixed for built-in voices. */
   readonly createdAt: string;
+  /** A model's quality as its source names it (Piper: x_low, low, medium, high). */
+  readonly quality?: string;
+  /** The speaker of a multi-speaker model this voice is. */
+  readonly speaker?: string;
   /** Present on voices of the library (made by users): what the API shows beyond a built-in voice. */
   readonly library?: LibraryDetails;
 }

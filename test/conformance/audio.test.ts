@@ -1,6 +1,7 @@
 /**
  * protocol.md section 1: audio formats, binary mode, headers, MP3 across requests, timestamps; for every
- * built-in engine (its default English voice), since every rule must hold whichever voice a client picks.
+ * engine the server serves (each built-in engine's default English voice, and the Piper and Kokoro test
+ * voices installed in its data folder), since every rule must hold whichever voice a client picks.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -11,11 +12,11 @@ import { NEUTRAL_PROSODY } from '../../src/engines/engine.js';
 import { decodeMp3, splitFrames } from '../audio/mpeg.js';
 import { renderSegment } from '../engines/measure.js';
 import type { Voice } from '../../src/voices/catalogue.js';
-import { ENGINES_UNDER_TEST, startEngineFor } from '../support/engines.js';
+import { NEURAL_DATA_DIR, SERVED_ENGINES_UNDER_TEST, startEngineFor } from '../support/engines.js';
 import { joinAudio, joinTimestamps, type JsonFrame } from './client.js';
 import { assertTimestampInvariants, parseSpeechWav, rms, sharedServerAndClient } from './server.js';
 
-const fixture = sharedServerAndClient();
+const fixture = sharedServerAndClient({ dataDir: NEURAL_DATA_DIR });
 
 /** The voice under test: each engine's default English voice in turn. */
 let engineVoice: Voice;
@@ -33,7 +34,7 @@ async function request(fields: Record<string, unknown>): Promise<{ frames: JsonF
   return { frames, binary: items.flatMap((item) => (item.kind === 'binary' ? [item.data] : [])) };
 }
 
-for (const under of ENGINES_UNDER_TEST) describe(`on ${under.plugin.id} (${under.voice.name})`, () => {
+for (const under of SERVED_ENGINES_UNDER_TEST) describe(`on ${under.id} (${under.voice.name})`, () => {
   before(() => {
     engineVoice = under.voice;
     voice = under.voice.uuid;
@@ -144,9 +145,12 @@ for (const under of ENGINES_UNDER_TEST) describe(`on ${under.plugin.id} (${under
       const stamps = joinTimestamps(frames);
       assertTimestampInvariants(stamps, text, decoded.samples.length / decoded.sampleRate);
       assert.ok(stamps.graph_times[0]![0] >= MP3_START_DELAY_SAMPLES / 22050 - 1e-9, 'the first sound starts after the decoder delay');
-      // The first loud sample of the decoded audio comes at or after the first phoneme's start.
-      const firstLoud = decoded.samples.findIndex((sample) => Math.abs(sample) > 0.05) / 22050;
-      assert.ok(firstLoud >= stamps.phon_times[0]![0] - 0.01, `sound at ${firstLoud} s before its timestamp ${stamps.phon_times[0]![0]} s`);
+      // The first loud sample of the decoded audio comes at or after the first phoneme's start. (Not for the
+      // neural test models: their tone sounds through the start and pad ids too, where a real voice is silent.)
+      if (!under.testModel) {
+        const firstLoud = decoded.samples.findIndex((sample) => Math.abs(sample) > 0.05) / 22050;
+        assert.ok(firstLoud >= stamps.phon_times[0]![0] - 0.01, `sound at ${firstLoud} s before its timestamp ${stamps.phon_times[0]![0]} s`);
+      }
     });
   });
 
@@ -239,7 +243,7 @@ for (const under of ENGINES_UNDER_TEST) describe(`on ${under.plugin.id} (${under
       const engine = await startEngineFor(engineVoice);
       try {
         const { samples: whole } = await renderSegment(engine, { voice: engineVoice.spec, text, prosody: NEUTRAL_PROSODY, repeatable: true });
-        const stream = await createEncodedStream({ engineRate: engine.capabilities.sampleRate, format: { format: 'wav', sampleRate: 44100, precision: 'PCM_16' }, header: 'none' });
+        const stream = await createEncodedStream({ engineRate: engineVoice.sampleRate, format: { format: 'wav', sampleRate: 44100, precision: 'PCM_16' }, header: 'none' });
         const onePiece = Buffer.concat([stream.push(whole), stream.finish()]);
         stream.dispose();
         assert.equal(streamed.length, onePiece.length, 'the same number of samples');

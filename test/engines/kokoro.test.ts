@@ -45,8 +45,9 @@ function frequencyFor(parts: readonly (readonly [voice: number, weight: number])
   return kokoroTestFrequency(parts.reduce((sum, [voice, weight]) => sum + weight * kokoroStyleValue(voice, row), 0));
 }
 
-const segment = (voice: string, text: string, prosody = NEUTRAL_PROSODY): EngineSegment => ({
-  voice: { id: voice, basePitch: 50, baseRate: 175 },
+/** A segment on `voice` (a voice or mix of the folder `folder`), with the spec the catalogue gives such a voice. */
+const segment = (voice: string, text: string, prosody = NEUTRAL_PROSODY, folder = 'kokoro-timestamped'): EngineSegment => ({
+  voice: { id: voice, dir: join(dataDir, 'voices', 'kokoro', folder) },
   text,
   prosody,
 });
@@ -67,8 +68,8 @@ before(async () => {
   const broken = writeKokoroVoice(join(kokoroDir, 'kokoro-broken'), ['af_bella']);
   writeFileSync(join(broken, 'voices', 'af_bella.bin'), Buffer.alloc(1000));
   discovery = await discoverNeuralVoices(dataDir);
-  timestamped = createKokoroEngine({ dir: join(kokoroDir, 'kokoro-timestamped'), voices: VOICES });
-  plain = createKokoroEngine({ dir: join(kokoroDir, 'kokoro-plain'), voices: ['af_bella'] });
+  timestamped = createKokoroEngine();
+  plain = createKokoroEngine();
   await Promise.all([timestamped.ready(), plain.ready()]);
 });
 
@@ -133,7 +134,7 @@ describe('Kokoro engine audio', () => {
     const fast = await renderSegment(timestamped, segment('af_bella', 'Hello world.', { rate: 2, pitchSemitones: 0, volume: 0.5 }));
     assert.equal(fast.samples.length, samplesFor(ids, 2));
     assert.ok(Math.max(...fast.samples) < 0.26 * 32767 && Math.max(...fast.samples) > 0.24 * 32767);
-    const int32 = await renderSegment(plain, segment('af_bella', 'Hello world.', { rate: 2, pitchSemitones: 0, volume: 1 }));
+    const int32 = await renderSegment(plain, segment('af_bella', 'Hello world.', { rate: 2, pitchSemitones: 0, volume: 1 }, 'kokoro-plain'));
     assert.equal(int32.samples.length, samplesFor(ids, 2));
   });
 
@@ -172,7 +173,7 @@ describe('Kokoro timestamps', () => {
 
   test('without a durations output, the ids share the audio evenly', async () => {
     const ids = expectedIds(HELLO_US);
-    const out = await renderSegment(plain, segment('af_bella', 'Hello world.'));
+    const out = await renderSegment(plain, segment('af_bella', 'Hello world.', NEUTRAL_PROSODY, 'kokoro-plain'));
     const share = out.samples.length / ids.length;
     assert.deepEqual(out.words.map((word) => word.sample), [Math.round(share), Math.round((1 + [...'həlˈoʊ '].length) * share)]);
   });

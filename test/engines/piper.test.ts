@@ -13,7 +13,7 @@ import { NEUTRAL_PROSODY, type Engine, type EngineChunk, type EngineSegment } fr
 import { EspeakPhonemizer } from '../../src/engines/espeak/phonemizer.js';
 import { loadEspeak } from '../../src/engines/espeak/native.js';
 import { discoverNeuralVoices, type Discovery } from '../../src/engines/onnx/discovery.js';
-import { createPiperEngine } from '../../src/engines/piper/engine.js';
+import { createPiperEngine, piperVoiceSpec } from '../../src/engines/piper/engine.js';
 import { piperIds } from '../../src/engines/piper/ids.js';
 import {
   piperIdMap,
@@ -61,8 +61,10 @@ let dataDir: string;
 let discovery: Discovery;
 let engine: Engine;
 
-function segment(voice: string, text: string, prosody = NEUTRAL_PROSODY): EngineSegment {
-  return { voice: { id: voice, basePitch: 50, baseRate: 175 }, text, prosody };
+/** A segment on the discovered voice `key` (of `found`), with the spec the catalogue gives it. */
+function segment(key: string, text: string, prosody = NEUTRAL_PROSODY, found: Discovery = discovery): EngineSegment {
+  const voice = found.voices.find((candidate) => candidate.key === key);
+  return { voice: voice === undefined ? { id: key, model: join(dataDir, 'voices', 'piper', `${key}.onnx`), speaker: -1 } : piperVoiceSpec(voice), text, prosody };
 }
 
 before(async () => {
@@ -78,7 +80,7 @@ before(async () => {
   writePiperVoice(piperDir, 'en_US-orphan-medium');
   rmSync(join(piperDir, 'en_US-orphan-medium.onnx.json'));
   discovery = await discoverNeuralVoices(dataDir);
-  engine = createPiperEngine({ voices: discovery.voices, workers: 1 });
+  engine = createPiperEngine({ workers: 1 });
   await engine.ready();
 });
 
@@ -160,12 +162,13 @@ describe('Piper model discovery', () => {
 });
 
 describe('Piper engine audio', () => {
-  test('declares rate and volume but no pitch, at the model\'s sample rate', () => {
+  test('declares rate and volume but no pitch; discovery gives each voice its model\'s rate and language', () => {
     const caps = engine.capabilities;
     assert.equal(caps.name, 'piper');
     assert.equal(caps.sampleRate, RATE);
     assert.deepEqual(caps.prosody, { rate: true, pitch: false, volume: true });
-    assert.deepEqual([...caps.languages].sort(), ['de-de', 'en-us']);
+    assert.deepEqual([...new Set(discovery.voices.map((voice) => voice.language))].sort(), ['de-de', 'en-us']);
+    assert.ok(discovery.voices.every((voice) => voice.sampleRate === RATE));
   });
 
   test('the ids, length_scale and noise_scale reach the model as Piper feeds them', async () => {
@@ -211,7 +214,7 @@ describe('Piper engine audio', () => {
   });
 
   test('an unknown voice fails the segment', async () => {
-    await assert.rejects(renderSegment(engine, segment('en_US-nobody-medium', 'Hi.')), /no Piper voice/u);
+    await assert.rejects(renderSegment(engine, segment('en_US-nobody-medium', 'Hi.')), /en_US-nobody-medium\.onnx/u);
   });
 
   test('a model the runtime cannot load fails its segments with the reason; the worker serves the others', async () => {
@@ -222,10 +225,10 @@ describe('Piper engine audio', () => {
     writeFileSync(model, Buffer.from(piperTestModel()).toString('latin1').replaceAll('Sin', 'Sxn'), 'latin1');
     const found = await discoverNeuralVoices(dir);
     assert.deepEqual(found.voices.map((voice) => voice.key), ['en_US-unloadable-medium']);
-    const mixed = createPiperEngine({ voices: [...found.voices, ...discovery.voices], workers: 1 });
+    const mixed = createPiperEngine({ workers: 1 });
     try {
       await mixed.ready();
-      await assert.rejects(renderSegment(mixed, segment('en_US-unloadable-medium', 'Hi.')), (error: Error) => {
+      await assert.rejects(renderSegment(mixed, segment('en_US-unloadable-medium', 'Hi.', NEUTRAL_PROSODY, found)), (error: Error) => {
         assert.equal(error.name, 'EngineFailure');
         assert.match(error.message, /Sxn/u);
         return true;

@@ -5,6 +5,8 @@ import type { MixPart } from './mix.js';
 export interface KokoroJob {
   /** The model folder. */
   readonly dir: string;
+  /** The model file's mtime (ms) when discovered: a replaced file is loaded anew. */
+  readonly version: number;
   readonly mix: readonly MixPart[];
   readonly text: string;
   /** Fed as `speed` (1 = the voice's own pace). */

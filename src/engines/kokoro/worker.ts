@@ -1,5 +1,6 @@
 /** Worker-thread entry: Kokoro models on onnxruntime-node, with the embedded espeak-ng as phonemizer. */
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { EngineChunk } from '../engine.js';
 import { EspeakPhonemizer, type PhonemizedSentence } from '../espeak/phonemizer.js';
 import { loadEspeak } from '../espeak/native.js';
@@ -51,6 +52,8 @@ async function loadKokoro(dir: string, runtime: NeuralRuntimeSettings): Promise<
 async function style(voice: LoadedKokoro, name: string): Promise<Float32Array> {
   let rows = voice.styles.get(name);
   if (!rows) {
+    // The folder's listing was read at load; a voice the folder does not hold is the request's voice's fault.
+    if (!voice.folder.voices.includes(name)) throw new Error(`no Kokoro voice "${name}" in ${dirname(voice.folder.model)}`);
     const bytes = await readFile(voice.folder.voiceFile(name));
     rows = new Float32Array(bytes.buffer, bytes.byteOffset, KOKORO_STYLE_ROWS * KOKORO_STYLE_WIDTH).slice();
     voice.styles.set(name, rows);
@@ -133,7 +136,7 @@ await hostJobs<KokoroJob, EngineChunk>(async () => {
     const sentences = phonemizer.phonemize(job.text, { voice: espeakVoice, normalization: 'NFC', rewrite: REWRITE });
     const streamer = new ChunkStreamer(context, chunkSamplesFor(KOKORO_SAMPLE_RATE), job.gain);
     await speakSentences(sentences, context.cancelled, async (sentence) =>
-      speak(await cache.get(job.dir, job.runtime.idleUnloadMs), job, sentence, streamer),
+      speak(await cache.get(job.dir, job.version, job.runtime.idleUnloadMs), job, sentence, streamer),
     );
   };
 });

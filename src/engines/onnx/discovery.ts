@@ -5,7 +5,7 @@
  * bad model. Files are checked without creating sessions: the config is parsed and the model decoded as ONNX
  * with the inputs its engine feeds.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { kokoroLanguage, kokoroVoiceName, readKokoroFolder } from '../kokoro/folder.js';
@@ -54,7 +54,8 @@ async function piperVoices(path: string): Promise<NeuralVoice[]> {
   requireInputs(onnxInputNames(await readFile(path)), ['input', 'input_lengths', 'scales']);
   const language = (config.languageCode ?? config.espeakVoice).replace('_', '-').toLowerCase();
   const name = key.split('-')[1] ?? key;
-  const base = { engine: 'piper' as const, language, quality: config.quality, sampleRate: config.sampleRate, path };
+  const version = (await stat(path)).mtimeMs;
+  const base = { engine: 'piper' as const, language, quality: config.quality, sampleRate: config.sampleRate, path, version };
   if (config.numSpeakers <= 1 || config.speakers.size === 0) {
     return [{ ...base, key, name, speaker: undefined, speakerId: undefined }];
   }
@@ -71,7 +72,9 @@ async function kokoroVoices(dir: string, errors: DiscoveryError[]): Promise<Neur
   const folder = await readKokoroFolder(dir);
   errors.push(...folder.skipped.map(({ file, reason }) => ({ path: file, reason })));
   requireInputs(onnxInputNames(await readFile(folder.model)), ['style', 'speed']);
+  const version = (await stat(folder.model)).mtimeMs;
   return folder.voices.map((voice) => ({
+    version,
     engine: 'kokoro' as const,
     key: `${basename(dir)}:${voice}`,
     name: kokoroVoiceName(voice),

@@ -8,6 +8,25 @@ import {
   type NeuralRuntimeSettings,
 } from './voices.js';
 
+/**
+ * What a neural engine declares: each voice at its model's rate, rate (length_scale / speed) and volume (gain)
+ * but no pitch (the models have no pitch input), no IPA input, word and phoneme timestamps, and audio of a
+ * sentence after its inference.
+ * Languages are left empty: the installed models change on rescan, and each voice says its own.
+ */
+export function neuralCapabilities(name: string, sampleRate: number): EngineCapabilities {
+  return {
+    name,
+    sampleRate,
+    perVoiceSampleRate: true,
+    languages: [],
+    prosody: { rate: true, pitch: false, volume: true },
+    phonemeInput: false,
+    timestamps: { words: true, phonemes: true },
+    streaming: false,
+  };
+}
+
 /** Under tsx a worker is the .ts source; compiled, it is the .js beside the engine. */
 export function workerEntry(engineUrl: string): URL {
   return new URL(`./worker${engineUrl.endsWith('.ts') ? '.ts' : '.js'}`, engineUrl);

@@ -19,6 +19,8 @@ export interface NeuralVoice {
   readonly path: string;
   /** Piper: the `sid` of `speaker`. */
   readonly speakerId: number | undefined;
+  /** The model file's mtime in ms: a workers' loaded copy of an older file is not used for the new one. */
+  readonly version: number;
 }
 
 export interface NeuralEngineOptions {

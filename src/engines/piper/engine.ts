@@ -1,41 +1,36 @@
 /**
- * Piper voices (VITS models in ONNX) on onnxruntime-node. Sessions run in worker threads; a segment's voice id
- * is a voice key from model discovery. Rate maps to length_scale, volume to gain; these models have no pitch
- * input, so pitch is not declared and the pipeline must refuse a pitch change.
+ * Piper voices (VITS models in ONNX) on onnxruntime-node. Sessions run in worker threads. A segment's voice
+ * spec names its model file and speaker itself (piperVoiceSpec), so one engine serves every installed model,
+ * of any sample rate, and a request keeps its model when a rescan removes the voice from the catalogue. Rate
+ * maps to length_scale, volume to gain; these models have no pitch input, so pitch is not declared and the
+ * pipeline refuses a pitch change with InvalidSSML naming the engine.
  */
-import type { Engine, EngineCapabilities } from '../engine.js';
-import { neuralEngine, workerEntry } from '../onnx/pool.js';
+import type { Engine, EngineVoiceSpec } from '../engine.js';
+import { neuralCapabilities, neuralEngine, workerEntry } from '../onnx/pool.js';
 import type { NeuralEngineOptions, NeuralVoice } from '../onnx/voices.js';
 import type { PiperJob } from './job.js';
 
-export interface PiperEngineOptions extends NeuralEngineOptions {
-  /** Piper voices from discovery; all of one sample rate (the interface gives an engine one rate). */
-  readonly voices: readonly NeuralVoice[];
+export const PIPER_ENGINE_ID = 'piper';
+/** Most Piper voices' rate; each voice's own rate (its config's) is what its audio comes at. */
+export const PIPER_DEFAULT_SAMPLE_RATE = 22050;
+/** The spec's `speaker` of a single-speaker model (a spec holds no undefined). */
+const NO_SPEAKER = -1;
+
+const CAPABILITIES = neuralCapabilities(PIPER_ENGINE_ID, PIPER_DEFAULT_SAMPLE_RATE);
+
+/** The engine-owned spec of a discovered Piper voice: its key, model file and speaker id. */
+export function piperVoiceSpec(voice: NeuralVoice): EngineVoiceSpec {
+  return { id: voice.key, model: voice.path, speaker: voice.speakerId ?? NO_SPEAKER, version: voice.version };
 }
 
-export function piperCapabilities(voices: readonly NeuralVoice[]): EngineCapabilities {
-  const rates = new Set(voices.map((voice) => voice.sampleRate));
-  if (rates.size !== 1) throw new RangeError('a Piper engine serves voices of exactly one sample rate');
-  return {
-    name: 'piper',
-    sampleRate: voices[0]!.sampleRate,
-    languages: [...new Set(voices.map((voice) => voice.language))],
-    prosody: { rate: true, pitch: false, volume: true },
-    phonemeInput: false,
-    timestamps: { words: true, phonemes: true },
-    // Audio of a sentence is streamed after its inference, not while it runs.
-    streaming: false,
-  };
-}
-
-export function createPiperEngine(options: PiperEngineOptions): Engine {
-  const voices = new Map(options.voices.filter((voice) => voice.engine === 'piper').map((voice) => [voice.key, voice]));
-  return neuralEngine<PiperJob>(piperCapabilities([...voices.values()]), workerEntry(import.meta.url), options, (segment, runtime) => {
-    const voice = voices.get(segment.voice.id);
-    if (!voice) throw new Error(`no Piper voice "${segment.voice.id}"`);
+export function createPiperEngine(options: NeuralEngineOptions = {}): Engine {
+  return neuralEngine<PiperJob>(CAPABILITIES, workerEntry(import.meta.url), options, (segment, runtime) => {
+    const { model, speaker, version } = segment.voice;
+    if (typeof model !== 'string') throw new Error(`the Piper voice "${segment.voice.id}" names no model file`);
     return {
-      model: voice.path,
-      speaker: voice.speakerId,
+      model,
+      version: typeof version === 'number' ? version : 0,
+      speaker: typeof speaker === 'number' && speaker !== NO_SPEAKER ? speaker : undefined,
       text: segment.text,
       rate: segment.prosody.rate,
       gain: segment.prosody.volume,

@@ -4,6 +4,8 @@ import type { NeuralRuntimeSettings } from '../onnx/voices.js';
 export interface PiperJob {
   /** Path of `<key>.onnx`; its config is `<key>.onnx.json` beside it. */
   readonly model: string;
+  /** The model file's mtime (ms) when discovered: a replaced file is loaded anew. */
+  readonly version: number;
   /** Speaker id fed as `sid` (multi-speaker models only). */
   readonly speaker: number | undefined;
   readonly text: string;

@@ -76,11 +76,11 @@ await hostJobs<PiperJob, EngineChunk>(async () => {
   const cache = new VoiceCache((path) => loadPiper(path, runtime!));
   return async (job: PiperJob, context: JobContext<EngineChunk>) => {
     runtime = job.runtime;
-    const first = await cache.get(job.model, job.runtime.idleUnloadMs);
+    const first = await cache.get(job.model, job.version, job.runtime.idleUnloadMs);
     const sentences = phonemizer.phonemize(job.text, { voice: first.config.espeakVoice, normalization: 'NFD' });
     const streamer = new ChunkStreamer(context, chunkSamplesFor(first.config.sampleRate), job.gain);
     await speakSentences(sentences, context.cancelled, async (sentence) =>
-      speakSentence(await cache.get(job.model, job.runtime.idleUnloadMs), sentence, job, streamer),
+      speakSentence(await cache.get(job.model, job.version, job.runtime.idleUnloadMs), sentence, job, streamer),
     );
   };
 });

@@ -20,6 +20,7 @@ import { streamAudio } from './stream.js';
 import { synthesize } from './synthesize.js';
 import { getVoiceRoute, listVoicesRoute } from './voices.js';
 import { createFromDesignRoute, createVoiceRoute, deleteVoiceRoute, designRoute, designSampleRoute, listDesignsRoute, promoteRoute, updateVoiceRoute } from './library.js';
+import { rescanVoicesRoute } from './admin.js';
 
 interface Route {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -50,6 +51,7 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: /^\/api\/v2\/voice-design\/(?<design>[^/]{1,100})\/samples\/(?<index>\d{1,3})\.wav$/, handler: designSampleRoute, endpoint: 'http_voices' },
   { method: 'POST', pattern: /^\/v1\/audio\/speech\/?$/, handler: openAiSpeech, endpoint: 'openai_speech', json: true },
   { method: 'GET', pattern: /^\/v1\/models\/?$/, handler: openAiModels, endpoint: 'openai_models' },
+  { method: 'POST', pattern: /^\/admin\/voices\/rescan\/?$/, handler: rescanVoicesRoute, endpoint: 'http_other' },
 ];
 
 export interface HttpDependencies {

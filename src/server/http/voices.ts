@@ -21,6 +21,8 @@ export function voiceResource(voice: Voice): Record<string, unknown> {
     source: voice.engine,
     engine: voice.engine,
     sample_rate: voice.sampleRate,
+    ...(voice.quality === undefined ? {} : { quality: voice.quality }),
+    ...(voice.speaker === undefined ? {} : { speaker: voice.speaker }),
     component_status: { text_to_speech: { status: 'ready' } },
     api_support: { sync_tts: true, async_tts: false, streaming: true },
     created_at: voice.createdAt,
