@@ -8,7 +8,7 @@ import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { BUILT_IN_ENGINES, startEngines, type EnginePlugin, type EngineRegistry } from './engines/registry.js';
 import { openStoreVerifier, type StoreVerifier } from './keys/store-verifier.js';
-import { openAiVoiceTable } from './protocol/openai-voices.js';
+import { openAiVoiceTable, type OpenAiVoiceTable } from './protocol/openai-voices.js';
 import { warmStreamEncoders } from './audio/stream-encoder.js';
 import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './keys/verifier.js';
 import type { ServerContext } from './server/context.js';
@@ -89,7 +89,6 @@ export interface Voxwire {
 export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwire> {
   const log = options.logger ?? pino({ level: 'silent' });
   const voices = new VoiceCatalogue();
-  const openAiVoices = openAiVoiceTable(options.openAiVoices ?? [], voices);
   const plugins = BUILT_IN_ENGINES.map((plugin) => options.engineOverrides?.find((override) => override.id === plugin.id) ?? plugin);
   const engines = startEngines(plugins, options.workers === undefined ? {} : { workers: options.workers });
   for (const { id, reason } of engines.skipped) log.warn({ engine: id, reason }, 'engine not available on this machine; its voices are not served');
@@ -112,6 +111,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   const metrics = createMetrics(() => engines.statsByEngine());
   let keyStore: StoreVerifier | undefined;
   let library: VoiceLibrary | undefined;
+  let openAiVoices: OpenAiVoiceTable;
   const samples = sampleFolder(options.dataDir, log);
   const dropScratch = samples.remove;
   try {
@@ -122,8 +122,13 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
       plugins: plugins.filter((plugin) => engines.ids.includes(plugin.id)),
       samplesDir: samples.folder,
     });
+    // The operator's OpenAI names may point at library or model voices: checked once those are listed.
+    if ((options.openAiVoices ?? []).length > 0) await firstScan;
+    openAiVoices = openAiVoiceTable(options.openAiVoices ?? [], voices);
   } catch (error) {
+    await library?.close();
     dropScratch();
+    await models?.close();
     await engines.close();
     throw error;
   }
