@@ -257,7 +257,7 @@ describe('OpenAI-shaped errors', () => {
 
 describe('keys and the voice table', () => {
   it('takes the key as a Bearer token, refuses a wrong one in OpenAI shape, and maps names as the operator says', async () => {
-    const keyed = await startTestServer({ apiKeys: ['sk-voxwire-test'], workers: 1, openAiVoices: ['alloy=rms', 'narrator=Ava'] });
+    const keyed = await startTestServer({ apiKeys: ['sk-voxwire-test'], workers: 1, perKeyConnections: 1, openAiVoices: ['alloy=rms', 'narrator=Ava'] });
     try {
       const wrong = new OpenAI({ baseURL: `${keyed.url}/v1`, apiKey: 'sk-wrong', maxRetries: 0 });
       const error = await wrong.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hello.' }).then(
@@ -271,6 +271,18 @@ describe('keys and the voice table', () => {
       assert.deepEqual(await pcm('alloy'), await pcm(RMS_UUID), 'alloy=rms overrides the default (slt)');
       assert.ok((await pcm('narrator')).length > 24000, 'a name the operator added');
       assert.notDeepEqual(await pcm('nova'), await pcm('alloy'), 'nova keeps its default');
+      // The key's one connection is held by a long stream: the next request is over the key's limit.
+      const held = await right.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: Array.from({ length: 12 }, () => TEXT).join(' '), response_format: 'pcm' });
+      const reader = held.body!.getReader();
+      assert.ok(((await reader.read()).value?.length ?? 0) > 0);
+      const limited = await new OpenAI({ baseURL: `${keyed.url}/v1`, apiKey: 'sk-voxwire-test', maxRetries: 0 }).audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hello.' }).then(
+        () => assert.fail('a request over the per-key limit was served'),
+        (thrown: unknown) => thrown,
+      );
+      assert.ok(limited instanceof OpenAI.RateLimitError, String(limited));
+      assert.equal(limited.code, 'rate_limit_exceeded');
+      assert.equal(limited.type, 'requests');
+      await reader.cancel();
     } finally {
       await keyed.close();
     }
