@@ -106,7 +106,7 @@ export function parseStreamRequest(value: JsonObject, ids: RequestIdCounter): St
   }
   const requestId = resolveRequestId(value, ids);
   try {
-    const fields = parseSpeechFields(textStream ? { ...value, data: optionalText(value, 'data') } : value, { emptyData: textStream });
+    const fields = parseSpeechFields(value, { emptyData: textStream });
     return { ...fields, requestId, ...parseFlags(value, STREAM_FLAGS) };
   } catch (error) {
     if (error instanceof VoxwireError) throw new RequestError(error, requestId);
@@ -138,9 +138,11 @@ export function parseRequestId(given: unknown): RequestId {
  * Validates the fields shared by /stream (WebSocket and HTTP) and /synthesize. The length of `data` is
  * checked once it is parsed into a plan (resolveSpeech), since SSML tags do not count.
  */
+/** `emptyData`: `data` may be absent or empty (a streamed request's text arrives later), and is then ''. */
 export function parseSpeechFields(value: JsonObject, options: { readonly emptyData?: boolean } = {}): SpeechFields {
-  const data = value['data'];
-  if (!options.emptyData && (data === undefined || data === null || data === '')) {
+  const given = value['data'];
+  const data = options.emptyData && (given === undefined || given === null) ? '' : given;
+  if (data === undefined || data === null || (data === '' && !options.emptyData)) {
     throw badJson('`data` is missing or empty: send {"voice_uuid": "…", "data": "text or <speak>SSML</speak>"}.');
   }
   if (typeof data !== 'string') throw invalid('data', 'must be a string', ['string']);
