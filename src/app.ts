@@ -4,10 +4,13 @@
  */
 import pino, { type Logger } from 'pino';
 import { BUILT_IN_ENGINES, startEngines, type EnginePlugin, type EngineRegistry } from './engines/registry.js';
-import { openStoreVerifier, type StoreVerifier } from './keys/store-verifier.js';
+import { registerClusterGauges } from './cluster/gauges.js';
+import { openSharedLimits, type SharedLimits } from './cluster/shared-limits.js';
+import { openPostgresStoreVerifier, openStoreVerifier, type StoreVerifier } from './keys/store-verifier.js';
 import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './keys/verifier.js';
 import type { ServerContext } from './server/context.js';
 import type { HostLookup } from './server/browser-rules.js';
+import { ConnectionLimits } from './server/connection-limits.js';
 import { createMetrics } from './server/metrics.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
 import { createPipeline } from './synthesis/pipeline.js';
@@ -23,8 +26,12 @@ export interface VoxwireOptions {
   readonly lookup?: HostLookup;
   /** Extra key sources. */
   readonly verifiers?: readonly KeyVerifier[];
-  /** Folder of the key store database; without it, no key store is opened. */
+  /** Folder of the key store database; without it (and without databaseUrl), no key store is opened. */
   readonly dataDir?: string;
+  /** postgres://…: the key store in PostgreSQL, shared by a cluster's nodes (instead of dataDir's file). */
+  readonly databaseUrl?: string;
+  /** redis://…: connection limits shared by every node on this Redis. */
+  readonly redisUrl?: string;
   readonly workers?: number;
   /** Plug-ins that replace the built-in engine of the same id (tests use them for a fault-injecting worker). */
   readonly engineOverrides?: readonly EnginePlugin[];
@@ -73,18 +80,35 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   const metrics = createMetrics(() => engines.statsByEngine());
   const context: ServerContext = { pipeline, voices: VOICE_DIRECTORY, log, metrics };
   let keyStore: StoreVerifier | undefined;
+  let keyProblem: Error | undefined;
+  const keyHealth = {
+    onHealthChange: (problem: Error | undefined): void => {
+      keyProblem = problem;
+      if (problem === undefined) log.info('the key database can be read again');
+      else log.error({ err: problem }, 'the key database cannot be read; the last keys read stay in use for a few seconds');
+    },
+  };
+  const limitSettings = { perKey: options.perKeyConnections ?? 20, global: options.globalConnections ?? 200 };
+  let shared: SharedLimits | undefined;
   try {
-    keyStore =
-      options.dataDir === undefined
-        ? undefined
-        : openStoreVerifier(options.dataDir, {
-            onHealthChange: (problem) =>
-              problem === undefined ? log.info('the key database can be read again') : log.error({ err: problem }, 'the key database cannot be read; the last keys read stay in use for a few seconds'),
-          });
+    if (options.databaseUrl) keyStore = await openPostgresStoreVerifier(options.databaseUrl, keyHealth);
+    else if (options.dataDir !== undefined) keyStore = openStoreVerifier(options.dataDir, keyHealth);
+    if (options.redisUrl) shared = await openSharedLimits({ url: options.redisUrl, perKey: limitSettings.perKey, local: new ConnectionLimits(limitSettings), log });
   } catch (error) {
+    await keyStore?.close();
     await engines.close();
     throw error;
   }
+  registerClusterGauges(metrics.registry, {
+    ...(shared === undefined ? {} : { limits: shared }),
+    ...(options.databaseUrl ? { databaseUp: () => keyProblem === undefined } : {}),
+  });
+  /** What this node serves without right now, for /ready's reason. */
+  const degraded = (): string | undefined => {
+    const notes = [shared?.problem(), keyProblem === undefined ? undefined : `${keyProblem.message}; stored keys are refused with 503 once their last read is a few seconds old`];
+    const present = notes.filter((note) => note !== undefined);
+    return present.length === 0 ? undefined : present.join('; ');
+  };
   const verifier = combineVerifiers([
     staticKeyVerifier(options.apiKeys ?? []),
     ...(keyStore === undefined ? [] : [keyStore]),
@@ -93,7 +117,9 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   const settings: ServerSettings = {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
-    limits: { perKey: options.perKeyConnections ?? 20, global: options.globalConnections ?? 200 },
+    limits: limitSettings,
+    degraded,
+    ...(shared === undefined ? {} : { gate: shared }),
     shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
     heartbeatMs: options.heartbeatMs ?? 30_000,
     warmUp: warm,
@@ -105,7 +131,8 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   try {
     server = await startServer(context, verifier, settings);
   } catch (error) {
-    keyStore?.close();
+    await shared?.close();
+    await keyStore?.close();
     await engines.close();
     throw error;
   }
@@ -118,7 +145,8 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     warm,
     async close() {
       await server.close();
-      keyStore?.close();
+      await shared?.close();
+      await keyStore?.close();
       await engines.close();
     },
   };

@@ -4,6 +4,7 @@ import { runSayCommand } from './say.js';
 import { runServeCommand } from './serve.js';
 import { listVoices } from '../voices/catalogue.js';
 import { loadSettings } from '../config/settings.js';
+import { storageLocation } from '../storage/database.js';
 
 const USAGE = `voxwire — a self-hosted streaming text-to-speech server that speaks Resemble AI's API
 
@@ -11,7 +12,7 @@ Usage:
   voxwire serve [options]                 start the server (voxwire serve --help lists every setting)
   voxwire say "Hello there" -o hello.wav  synthesize to a file (voxwire say --help)
   voxwire voices                          list the built-in voices
-  voxwire keys create --name NAME | list | revoke NAME   manage API keys`;
+  voxwire keys create --name NAME | list | revoke NAME   manage API keys (--data-dir, --database-url)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -24,11 +25,10 @@ async function main(argv: string[]): Promise<number> {
       for (const voice of listVoices()) console.log(`${voice.uuid}  ${voice.language.padEnd(6)} ${voice.gender.padEnd(6)} ${voice.engine.padEnd(9)} ${voice.name}`);
       return 0;
     case 'keys': {
-      const dataDirFlag = rest.indexOf('--data-dir');
-      const args = dataDirFlag >= 0 ? rest.filter((_, i) => i !== dataDirFlag && i !== dataDirFlag + 1) : rest;
-      const dataDir = dataDirFlag >= 0 ? rest[dataDirFlag + 1] : loadSettings([]).dataDir;
-      if (dataDir === undefined) throw new Error('--data-dir needs a value.');
-      return runKeysCommand(args, dataDir);
+      const [args, dataDirFlag] = takeFlag(rest, '--data-dir');
+      const [keyArgs, databaseUrlFlag] = takeFlag(args, '--database-url');
+      const defaults = loadSettings([]);
+      return runKeysCommand(keyArgs, storageLocation(dataDirFlag ?? defaults.dataDir, databaseUrlFlag ?? defaults.databaseUrl));
     }
     case undefined:
     case 'help':
@@ -40,6 +40,15 @@ async function main(argv: string[]): Promise<number> {
       console.error(`Unknown command "${command}".\n\n${USAGE}`);
       return 2;
   }
+}
+
+/** `args` without `flag VALUE`, and the value (undefined when the flag is absent). */
+function takeFlag(args: readonly string[], flag: string): [string[], string | undefined] {
+  const at = args.indexOf(flag);
+  if (at < 0) return [[...args], undefined];
+  const value = args[at + 1];
+  if (value === undefined) throw new Error(`${flag} needs a value.`);
+  return [args.filter((_, i) => i !== at && i !== at + 1), value];
 }
 
 main(process.argv.slice(2)).then(

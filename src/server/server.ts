@@ -11,7 +11,7 @@ import { VoxwireError } from '../protocol/errors.js';
 import type { KeyVerifier, Principal } from '../keys/verifier.js';
 import { authenticate } from './auth.js';
 import { answerPreflight, applyCorsHeaders, checkBrowserRules, isPreflight, resolveLoopbackHost, systemLookup, type HostLookup } from './browser-rules.js';
-import { ConnectionLimits, type LimitSettings } from './connection-limits.js';
+import { ConnectionLimits, type ConnectionGate, type LimitSettings, type Release } from './connection-limits.js';
 import type { ServerContext } from './context.js';
 import { createHttpRouter } from './http/router.js';
 import { createOpsRoutes, OPS_METHODS } from './ops.js';
@@ -34,6 +34,10 @@ export interface ServerSettings {
   readonly allowedOrigins?: readonly string[];
   /** Resolves `host` before a keyless server listens; the system resolver when absent. */
   readonly lookup?: HostLookup;
+  /** Where slots are taken (the cluster's shared limits); absent: this node's own, from `limits`. */
+  readonly gate?: ConnectionGate;
+  /** What the node serves without (Redis or the database away), shown as /ready's reason while it stays ready. */
+  readonly degraded?: () => string | undefined;
 }
 
 export interface RunningServer {
@@ -74,7 +78,7 @@ export async function startServer(
   // Listening on the very address that was checked: resolving the name again could give another.
   const address = verifier.hasKeys() ? settings.host : (await resolveLoopbackHost(settings.host, settings.lookup ?? systemLookup))[0]!;
   const allowedOrigins = new Set(settings.allowedOrigins ?? []);
-  const limits = new ConnectionLimits(settings.limits);
+  const limits = settings.gate ?? new ConnectionLimits(settings.limits);
   const sessions = new Set<StreamSession>();
   const alive = new WeakMap<WebSocket, boolean>();
   const sessionOf = new WeakMap<WebSocket, StreamSession>();
@@ -87,7 +91,7 @@ export async function startServer(
     () => (warmth = 'warm'),
     () => (warmth = 'engine failed'),
   );
-  const ops = createOpsRoutes(context.metrics, () => (draining ? 'draining' : warmth === 'warm' ? undefined : warmth));
+  const ops = createOpsRoutes(context.metrics, () => (draining ? 'draining' : warmth === 'warm' ? undefined : warmth), settings.degraded);
 
   const router = createHttpRouter({ context, verifier, limits });
   /**
@@ -167,14 +171,32 @@ export async function startServer(
       return ws.close(1011, 'key store unavailable');
     }
     if (!auth.ok) return refuse(ws, new VoxwireError('Unauthorized', auth.reason), context);
-    const release = limits.acquire(auth.principal, verifier.hasKeys());
+    const taken = limits.acquire(auth.principal, verifier.hasKeys());
+    if (!(taken instanceof Promise)) return admit(ws, auth.principal, taken);
+    // Shared limits answer after a round trip: the socket is paused meanwhile, so a request sent right after
+    // the handshake waits in it for the session instead of reaching no listener.
+    ws.pause();
+    taken.then(
+      (release) => {
+        if (ws.readyState !== ws.OPEN) return release?.();
+        ws.resume();
+        admit(ws, auth.principal, release);
+      },
+      (error: unknown) => {
+        context.log.error({ err: error }, 'taking a connection slot failed');
+        ws.close(1011, 'server error');
+      },
+    );
+  }
+
+  function admit(ws: WebSocket, principal: Principal, release: Release | undefined): void {
     if (release === undefined) {
       return refuse(ws, new VoxwireError('ConcurrencyLimitExceeded', 'Too many open connections for this key or server; retry later.'), context);
     }
-    openSession(ws, auth.principal, release);
+    openSession(ws, principal, release);
   }
 
-  function openSession(ws: WebSocket, principal: Principal, release: () => void): void {
+  function openSession(ws: WebSocket, principal: Principal, release: Release): void {
     const session = new StreamSession(ws, context, principal);
     sessions.add(session);
     sessionOf.set(ws, session);
