@@ -9,7 +9,8 @@ import type { StorageLocation } from '../storage/database.js';
 const USAGE = `Usage:
   voxwire keys create --name NAME   create a key and print it (shown only this once)
   voxwire keys list                 list keys (names and ids, never the keys)
-  voxwire keys revoke NAME_OR_ID    revoke a key; running servers refuse it within a second`;
+  voxwire keys revoke NAME_OR_ID    revoke a key; running servers refuse it within a second
+Where: --data-dir DIR (SQLite, the default) or --database-url postgres://… (a cluster's shared database).`;
 
 export interface KeysOutput {
   out(line: string): void;

@@ -104,8 +104,11 @@ export async function openSharedLimits(options: SharedLimitsOptions): Promise<Sh
   let clusterCount = 0;
   /** The last Redis failure, until a call succeeds again. */
   let failure: string | undefined = 'not connected yet';
+  /** Set by close(): the disconnect it makes is no outage to report. */
+  let closing = false;
 
   function down(error: unknown): void {
+    if (closing) return;
     const first = failure === undefined;
     failure = (error as Error).message || String(error);
     if (first) options.log.error({ redis: where, err: error }, 'Redis is unreachable: connection limits are counted on this node only until it returns');
@@ -132,6 +135,8 @@ export async function openSharedLimits(options: SharedLimitsOptions): Promise<Sh
   const renewal = setInterval(() => void renew(), Math.min(RENEW_MS, leaseMs / 3));
   renewal.unref();
   await redis.connect().catch(() => undefined);
+  // Shared from the first connection on: until a call succeeds the node counts alone.
+  await renew();
 
   return {
     get redisUp() {
@@ -172,6 +177,7 @@ export async function openSharedLimits(options: SharedLimitsOptions): Promise<Sh
     },
     async close() {
       clearInterval(renewal);
+      closing = true;
       // This node's leases go now rather than at their expiry.
       if (failure === undefined && held.size > 0) {
         const pipeline = redis.pipeline();
