@@ -13,6 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { openPostgresStoreVerifier, openStoreVerifier, type StoreVerifier } from '../../src/keys/store-verifier.js';
+import { ConfigError, loadSettings } from '../../src/config/settings.js';
 import { KEY_SCHEMA, KeyStore, KeyStoreError } from '../../src/keys/store.js';
 import { openStore, type SqlDatabase, type StorageLocation } from '../../src/storage/database.js';
 import { migrate, type StoreSchema } from '../../src/storage/migrations.js';
@@ -189,6 +190,15 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('the cluster settings', () => {
+  it('take postgres:// and redis:// URLs, and refuse others without echoing them (a URL may hold a password)', () => {
+    const settings = loadSettings(['--database-url', 'postgresql://u:pw@db/voxwire', '--redis-url', 'redis://cache:6379'], {});
+    assert.deepEqual([settings.databaseUrl, settings.redisUrl], ['postgresql://u:pw@db/voxwire', 'redis://cache:6379']);
+    assert.throws(() => loadSettings(['--database-url', 'mysql://u:secret@db/voxwire'], {}), (error: Error) => error instanceof ConfigError && /--database-url must be a postgres:\/\//.test(error.message) && !error.message.includes('secret'));
+    assert.throws(() => loadSettings([], { VOXWIRE_REDIS_URL: 'http://cache' }), (error: Error) => error instanceof ConfigError && /VOXWIRE_REDIS_URL must be a redis:\/\//.test(error.message));
+  });
+});
 
 /** Polls `check` (the PostgreSQL verifier reads asynchronously) for up to 10 s. */
 async function waitFor(check: () => boolean): Promise<void> {
