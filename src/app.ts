@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { BUILT_IN_ENGINES, startEngines, type EnginePlugin, type EngineRegistry } from './engines/registry.js';
-import { openStoreVerifier, type StoreVerifier } from './keys/store-verifier.js';
+import { registerClusterGauges } from './cluster/gauges.js';
+import { openSharedLimits, type SharedLimits } from './cluster/shared-limits.js';
+import { openPostgresStoreVerifier, openStoreVerifier, type StoreVerifier } from './keys/store-verifier.js';
 import { openAiVoiceTable, type OpenAiVoiceTable } from './protocol/openai-voices.js';
 import { warmStreamEncoders } from './audio/stream-encoder.js';
 import { combineVerifiers, staticKeyVerifier, type KeyVerifier } from './keys/verifier.js';
@@ -15,6 +17,7 @@ import type { ServerContext } from './server/context.js';
 import { Places } from './server/connection-limits.js';
 import { DEFAULT_MAX_AAC_STREAMS } from './server/http/openai-speech.js';
 import type { HostLookup } from './server/browser-rules.js';
+import { ConnectionLimits } from './server/connection-limits.js';
 import { createMetrics } from './server/metrics.js';
 import { startServer, type RunningServer, type ServerSettings } from './server/server.js';
 import { createPipeline } from './synthesis/pipeline.js';
@@ -37,10 +40,14 @@ export interface VoxwireOptions {
   readonly verifiers?: readonly KeyVerifier[];
   /**
    * Folder of the key store, the voice library (with the design samples) and the voice models
-   * (`voices/piper`, `voices/kokoro`); without it, no key store is opened, no model is served and the library
-   * lives in memory (samples in a temporary folder) for the server's lifetime.
+   * (`voices/piper`, `voices/kokoro`); without it (and without databaseUrl), no key store is opened, no model is
+   * served and the library lives in memory (samples in a temporary folder) for the server's lifetime.
    */
   readonly dataDir?: string;
+  /** postgres://…: the key store in PostgreSQL, shared by a cluster's nodes (instead of dataDir's file). */
+  readonly databaseUrl?: string;
+  /** redis://…: connection limits shared by every node on this Redis. */
+  readonly redisUrl?: string;
   /** Where the voice library is kept instead of the data folder's SQLite file (a shared database, say). */
   readonly libraryStore?: VoiceLibraryStore;
   /** Workers, threads and idle unloading of the neural engines (Piper, Kokoro). */
@@ -134,21 +141,39 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   }
   const openAi = { voices: openAiVoices, aacStreams: new Places(options.maxAacStreams ?? DEFAULT_MAX_AAC_STREAMS) };
   const context: ServerContext = { pipeline, voices, library, openAi, log, metrics, rescanVoices, ...(options.textStreamIdleMs === undefined ? {} : { textStreamIdleMs: options.textStreamIdleMs }) };
+  let keyProblem: Error | undefined;
+  const keyHealth = {
+    onHealthChange: (problem: Error | undefined): void => {
+      keyProblem = problem;
+      if (problem === undefined) log.info('the key database can be read again');
+      else log.error({ err: problem }, 'the key database cannot be read; the last keys read stay in use for a few seconds');
+    },
+  };
+  const limitSettings = { perKey: options.perKeyConnections ?? 20, global: options.globalConnections ?? 200 };
+  let shared: SharedLimits | undefined;
   try {
-    keyStore =
-      options.dataDir === undefined
-        ? undefined
-        : openStoreVerifier(options.dataDir, {
-            onHealthChange: (problem) =>
-              problem === undefined ? log.info('the key database can be read again') : log.error({ err: problem }, 'the key database cannot be read; the last keys read stay in use for a few seconds'),
-          });
+    if (options.databaseUrl) keyStore = await openPostgresStoreVerifier(options.databaseUrl, keyHealth);
+    else if (options.dataDir !== undefined) keyStore = openStoreVerifier(options.dataDir, keyHealth);
+    if (options.redisUrl) shared = await openSharedLimits({ url: options.redisUrl, perKey: limitSettings.perKey, local: new ConnectionLimits(limitSettings), log });
   } catch (error) {
+    await shared?.close();
+    await keyStore?.close();
     await library.close();
     dropScratch();
     await models?.close();
     await engines.close();
     throw error;
   }
+  registerClusterGauges(metrics.registry, {
+    ...(shared === undefined ? {} : { limits: shared }),
+    ...(options.databaseUrl ? { databaseUp: () => keyProblem === undefined } : {}),
+  });
+  /** What this node serves without right now, for /ready's reason. */
+  const degraded = (): string | undefined => {
+    const notes = [shared?.problem(), keyProblem === undefined ? undefined : `${keyProblem.message}; stored keys are refused with 503 once their last read is a few seconds old`];
+    const present = notes.filter((note) => note !== undefined);
+    return present.length === 0 ? undefined : present.join('; ');
+  };
   const verifier = combineVerifiers([
     staticKeyVerifier(options.apiKeys ?? []),
     ...(keyStore === undefined ? [] : [keyStore]),
@@ -157,7 +182,9 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   const settings: ServerSettings = {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
-    limits: { perKey: options.perKeyConnections ?? 20, global: options.globalConnections ?? 200 },
+    limits: limitSettings,
+    degraded,
+    ...(shared === undefined ? {} : { gate: shared }),
     shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
     heartbeatMs: options.heartbeatMs ?? 30_000,
     warmUp: warm,
@@ -169,7 +196,8 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   try {
     server = await startServer(context, verifier, settings);
   } catch (error) {
-    keyStore?.close();
+    await shared?.close();
+    await keyStore?.close();
     await library.close();
     dropScratch();
     await models?.close();
@@ -188,7 +216,8 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
     rescanVoices,
     async close() {
       await server.close();
-      keyStore?.close();
+      await shared?.close();
+      await keyStore?.close();
       await library.close();
       dropScratch();
       await models?.close();

@@ -1,13 +1,16 @@
 /**
  * `voxwire keys create --name NAME | list | revoke <name-or-id>`: manages the key store in the data
- * directory. The key is printed once, on creation, and cannot be shown again.
+ * directory, or in PostgreSQL with `--database-url` (the cluster's, so every node sees the change). The key
+ * is printed once, on creation, and cannot be shown again.
  */
 import { KeyStore, KeyStoreError, type StoredKey } from '../keys/store.js';
+import type { StorageLocation } from '../storage/database.js';
 
 const USAGE = `Usage:
   voxwire keys create --name NAME   create a key and print it (shown only this once)
   voxwire keys list                 list keys (names and ids, never the keys)
-  voxwire keys revoke NAME_OR_ID    revoke a key; running servers refuse it within a second`;
+  voxwire keys revoke NAME_OR_ID    revoke a key; running servers refuse it within a second
+Where: --data-dir DIR (SQLite, the default) or --database-url postgres://… (a cluster's shared database).`;
 
 export interface KeysOutput {
   out(line: string): void;
@@ -19,8 +22,8 @@ const CONSOLE: KeysOutput = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-/** Runs one keys subcommand; returns the process exit code (0 ok, 1 refused, 2 usage). */
-export async function runKeysCommand(args: string[], dataDir: string, output: KeysOutput = CONSOLE): Promise<number> {
+/** Runs one keys subcommand on the store at `where` (a data folder, or a location); returns the exit code (0 ok, 1 refused, 2 usage). */
+export async function runKeysCommand(args: string[], where: string | StorageLocation, output: KeysOutput = CONSOLE): Promise<number> {
   const [command, ...rest] = args;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     output[command === undefined ? 'err' : 'out'](USAGE);
@@ -31,20 +34,20 @@ export async function runKeysCommand(args: string[], dataDir: string, output: Ke
     output.err(`${parsed}\n${USAGE}`);
     return 2;
   }
-  const store = KeyStore.open(dataDir);
+  const store = await KeyStore.open(typeof where === 'string' ? { kind: 'sqlite', dataDir: where } : where);
   try {
     switch (parsed.command) {
       case 'create': {
-        const created = store.create(parsed.name);
+        const created = await store.create(parsed.name);
         output.out(created.key);
         output.err(`Created key "${created.name}" (${created.id}). Store it now: it cannot be shown again.`);
         return 0;
       }
       case 'list':
-        for (const line of formatList(store.list())) output.out(line);
+        for (const line of formatList(await store.list())) output.out(line);
         return 0;
       case 'revoke': {
-        const revoked = store.revoke(parsed.target);
+        const revoked = await store.revoke(parsed.target);
         output.out(`Revoked key "${revoked.name}" (${revoked.id}).`);
         return 0;
       }
@@ -56,7 +59,7 @@ export async function runKeysCommand(args: string[], dataDir: string, output: Ke
     }
     throw error;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -25,6 +25,8 @@ export async function runServeCommand(args: string[]): Promise<number> {
     apiKeys: settings.apiKeys,
     allowedOrigins: settings.allowedOrigins,
     dataDir: settings.dataDir,
+    databaseUrl: settings.databaseUrl,
+    redisUrl: settings.redisUrl,
     workers: settings.workers,
     neural: { executionProviders: settings.onnxProviders },
     perKeyConnections: settings.perKeyConnections,

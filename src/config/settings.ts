@@ -20,6 +20,8 @@ interface SettingSpec<K extends Kind> {
   readonly min?: number;
   readonly max?: number;
   readonly choices?: readonly string[];
+  /** A string setting's form, and how the error message describes it. */
+  readonly form?: { readonly pattern: RegExp; readonly expected: string };
   /** Normalizes each item of a list, or returns undefined for an item it refuses. */
   readonly item?: { readonly normalize: (item: string) => string | undefined; readonly expected: string };
 }
@@ -43,6 +45,22 @@ export const SETTINGS = {
     item: { normalize: normalizeOrigin, expected: 'an origin such as https://app.example.com (scheme, host, optional port; no path)' },
   }),
   dataDir: setting({ kind: 'string', flag: '--data-dir', env: 'VOXWIRE_DATA_DIR', description: 'Folder of the key store, the voice library (with design samples) and the voice models (voices/piper, voices/kokoro)', fallback: defaultDataDir }),
+  databaseUrl: setting({
+    kind: 'string',
+    flag: '--database-url',
+    env: 'VOXWIRE_DATABASE_URL',
+    description: 'postgres://user:password@host/db: keep the stores in PostgreSQL, shared by every node (default: SQLite in --data-dir)',
+    fallback: () => '',
+    form: { pattern: /^(?:$|postgres(?:ql)?:\/\/)/, expected: 'a postgres:// or postgresql:// URL' },
+  }),
+  redisUrl: setting({
+    kind: 'string',
+    flag: '--redis-url',
+    env: 'VOXWIRE_REDIS_URL',
+    description: 'redis://host:port: count --per-key-connections across every node sharing this Redis (default: per node)',
+    fallback: () => '',
+    form: { pattern: /^(?:$|rediss?:\/\/)/, expected: 'a redis:// or rediss:// URL' },
+  }),
   workers: setting({ kind: 'integer', flag: '--workers', env: 'VOXWIRE_WORKERS', description: 'Engine worker threads', fallback: () => Math.max(1, os.availableParallelism()), min: 1, max: 64 }),
   onnxProviders: setting({
     kind: 'list',
@@ -160,6 +178,8 @@ function convert(spec: SettingSpec<Kind>, raw: unknown, source: string): unknown
     case 'string':
       if (typeof raw !== 'string') throw new ConfigError(`${source} must be a string; got ${JSON.stringify(raw)}.`);
       if (spec.choices && !spec.choices.includes(raw)) throw new ConfigError(`${source} must be one of ${spec.choices.join(', ')}; got "${raw}".`);
+      // The value itself is not shown: a database URL may hold a password.
+      if (spec.form && !spec.form.pattern.test(raw)) throw new ConfigError(`${source} must be ${spec.form.expected}.`);
       return raw;
   }
 }

@@ -9,7 +9,19 @@ export interface LimitSettings {
   readonly global: number;
 }
 
-export class ConnectionLimits {
+/** Gives a slot back; calling it again does nothing. */
+export type Release = () => void;
+
+/**
+ * What the transports take slots from: this node's ConnectionLimits, or the cluster's shared limits
+ * (src/cluster/shared-limits.ts), which answer after a round trip to Redis.
+ */
+export interface ConnectionGate {
+  /** Takes a slot, or gives undefined when a limit is reached. */
+  acquire(principal: Principal, countPerKey: boolean): Release | undefined | Promise<Release | undefined>;
+}
+
+export class ConnectionLimits implements ConnectionGate {
   private total = 0;
   private readonly byKey = new Map<string, number>();
 
@@ -20,7 +32,7 @@ export class ConnectionLimits {
   }
 
   /** Takes a slot, or returns undefined when a limit is reached. The returned function gives it back. */
-  acquire(principal: Principal, countPerKey: boolean): (() => void) | undefined {
+  acquire(principal: Principal, countPerKey: boolean): Release | undefined {
     const current = this.byKey.get(principal.id) ?? 0;
     if (this.total >= this.settings.global) return undefined;
     if (countPerKey && current >= this.settings.perKey) return undefined;

@@ -19,7 +19,11 @@ export interface OpsRoutes {
 const OPS_PATHS = new Set(['/metrics', '/health', '/ready']);
 export const OPS_METHODS: readonly string[] = ['GET', 'HEAD'];
 
-export function createOpsRoutes(metrics: ServerMetrics, readiness: Readiness): OpsRoutes {
+/**
+ * `degraded`: what the node serves without right now (Redis or the database away); /ready stays 200, since
+ * the node still serves, and gives it as the reason.
+ */
+export function createOpsRoutes(metrics: ServerMetrics, readiness: Readiness, degraded?: () => string | undefined): OpsRoutes {
   function answer(response: ServerResponse, status: number, contentType: string, body: string): void {
     response.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
     response.end(body);
@@ -35,7 +39,8 @@ export function createOpsRoutes(metrics: ServerMetrics, readiness: Readiness): O
       if (pathname === '/health') json(response, 200, { status: 'ok' });
       else if (pathname === '/ready') {
         const reason = readiness();
-        json(response, reason === undefined ? 200 : 503, reason === undefined ? { status: 'ready' } : { status: 'not ready', reason });
+        const note = reason === undefined ? degraded?.() : undefined;
+        json(response, reason === undefined ? 200 : 503, reason !== undefined ? { status: 'not ready', reason } : note !== undefined ? { status: 'ready', reason: note } : { status: 'ready' });
       } else {
         metrics.scrape().then(
           ({ contentType, body }) => answer(response, 200, contentType, body),

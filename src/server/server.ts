@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { VoxwireError } from '../protocol/errors.js';
 import type { KeyVerifier } from '../keys/verifier.js';
 import { answerPreflight, applyCorsHeaders, checkBrowserRules, isPreflight, resolveLoopbackHost, systemLookup, type HostLookup } from './browser-rules.js';
-import { ConnectionLimits, type LimitSettings } from './connection-limits.js';
+import { ConnectionLimits, type ConnectionGate, type LimitSettings } from './connection-limits.js';
 import type { ServerContext } from './context.js';
 import { createHttpRouter, type HttpRouter } from './http/router.js';
 import { createOpsRoutes, OPS_METHODS, type OpsRoutes } from './ops.js';
@@ -32,6 +32,10 @@ export interface ServerSettings {
   readonly allowedOrigins?: readonly string[];
   /** Resolves `host` before a keyless server listens; the system resolver when absent. */
   readonly lookup?: HostLookup;
+  /** Where slots are taken (the cluster's shared limits); absent: this node's own, from `limits`. */
+  readonly gate?: ConnectionGate;
+  /** What the node serves without (Redis or the database away), shown as /ready's reason while it stays ready. */
+  readonly degraded?: () => string | undefined;
 }
 
 export interface RunningServer {
@@ -67,14 +71,14 @@ export async function startServer(
   // Listening on the very address that was checked: resolving the name again could give another.
   const address = verifier.hasKeys() ? settings.host : (await resolveLoopbackHost(settings.host, settings.lookup ?? systemLookup))[0]!;
   const allowedOrigins = new Set(settings.allowedOrigins ?? []);
-  const limits = new ConnectionLimits(settings.limits);
+  const limits = settings.gate ?? new ConnectionLimits(settings.limits);
   let draining = false;
   let warmth: 'warm' | 'warming up' | 'engine failed' = settings.warmUp === undefined ? 'warm' : 'warming up';
   settings.warmUp?.then(
     () => (warmth = 'warm'),
     () => (warmth = 'engine failed'),
   );
-  const ops = createOpsRoutes(context.metrics, () => (draining ? 'draining' : warmth === 'warm' ? undefined : warmth));
+  const ops = createOpsRoutes(context.metrics, () => (draining ? 'draining' : warmth === 'warm' ? undefined : warmth), settings.degraded);
   const router = createHttpRouter({ context, verifier, limits });
   const door = { context, verifier, allowedOrigins, ops, router };
   const sockets = createWebSocketSide({ context, verifier, limits, allowedOrigins, heartbeatMs: settings.heartbeatMs });

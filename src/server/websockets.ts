@@ -11,7 +11,7 @@ import { VoxwireError } from '../protocol/errors.js';
 import type { KeyVerifier, Principal } from '../keys/verifier.js';
 import { authenticate } from './auth.js';
 import { checkBrowserRules } from './browser-rules.js';
-import type { ConnectionLimits } from './connection-limits.js';
+import type { ConnectionGate, Release } from './connection-limits.js';
 import type { ServerContext } from './context.js';
 import { StreamSession } from './stream-session.js';
 
@@ -24,7 +24,7 @@ export interface WebSocketOptions {
   readonly context: ServerContext;
   readonly verifier: KeyVerifier;
   /** Shared with the HTTP side: an open socket holds a slot like an HTTP request in flight. */
-  readonly limits: ConnectionLimits;
+  readonly limits: ConnectionGate;
   readonly allowedOrigins: ReadonlySet<string>;
   /** Interval of the server's pings; a socket that misses one whole interval is dropped. */
   readonly heartbeatMs: number;
@@ -93,14 +93,32 @@ export function createWebSocketSide({ context, verifier, limits, allowedOrigins,
       return ws.close(1011, 'key store unavailable');
     }
     if (!auth.ok) return refuse(ws, new VoxwireError('Unauthorized', auth.reason), context);
-    const release = limits.acquire(auth.principal, verifier.hasKeys());
+    const taken = limits.acquire(auth.principal, verifier.hasKeys());
+    if (!(taken instanceof Promise)) return admit(ws, auth.principal, taken);
+    // Shared limits answer after a round trip: the socket is paused meanwhile, so a request sent right after
+    // the handshake waits in it for the session instead of reaching no listener.
+    ws.pause();
+    taken.then(
+      (release) => {
+        if (ws.readyState !== ws.OPEN) return release?.();
+        ws.resume();
+        admit(ws, auth.principal, release);
+      },
+      (error: unknown) => {
+        context.log.error({ err: error }, 'taking a connection slot failed');
+        ws.close(1011, 'server error');
+      },
+    );
+  }
+
+  function admit(ws: WebSocket, principal: Principal, release: Release | undefined): void {
     if (release === undefined) {
       return refuse(ws, new VoxwireError('ConcurrencyLimitExceeded', 'Too many open connections for this key or server; retry later.'), context);
     }
-    openSession(ws, auth.principal, release);
+    openSession(ws, principal, release);
   }
 
-  function openSession(ws: WebSocket, principal: Principal, release: () => void): void {
+  function openSession(ws: WebSocket, principal: Principal, release: Release): void {
     const session = new StreamSession(ws, context, principal);
     sessions.add(session);
     sessionOf.set(ws, session);

@@ -32,6 +32,8 @@ export const VOXWIRE_LAYERS: LayerRules = {
   layers: [
     // Wires the layers together: reads settings, starts engines and the server, runs commands.
     { name: 'composition', rank: 6, paths: ['app.ts', 'cli/', 'config/'] },
+    // Cluster mode: the transport's ConnectionGate shared through Redis, and its gauges; wired by the composition.
+    { name: 'cluster', rank: 5.5, paths: ['cluster/'] },
     { name: 'transport', rank: 5, paths: ['server/'] },
     // The voice library: user voices and designs in the database, their samples rendered through synthesis;
     // it refuses with the catalogue's errors, so it sits above the protocol and below the transport.
@@ -46,6 +48,8 @@ export const VOXWIRE_LAYERS: LayerRules = {
     { name: 'engines', rank: 1, paths: ['engines/'] },
     // Resampling, encoding, containers: pure signal code that engines (gain, PCM conversion) and synthesis use.
     { name: 'audio', rank: 0, paths: ['audio/'] },
+    // The SQL databases (SQLite, PostgreSQL) and their migrations: knows nothing of what the stores keep.
+    { name: 'storage', rank: 0.5, paths: ['storage/'] },
   ],
   forbidden: [
     { from: 'transport', to: 'engines' },

@@ -199,7 +199,7 @@ describe('database errors name --data-dir and the file', () => {
       const file = path.join(dataDir, 'keys.sqlite');
       writeFileSync(file, 'this is not a database, only text long enough to look like a header'.repeat(100));
       const names = (error: Error): boolean => error.message.includes('--data-dir') && error.message.includes(file);
-      assert.throws(() => KeyStore.open(dataDir), names);
+      await assert.rejects(KeyStore.open({ kind: 'sqlite', dataDir }), names);
       await assert.rejects(startTestServer({ workers: 1, dataDir }), names);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -67,7 +67,15 @@ export async function startChildServer(args: readonly string[], env: Readonly<Re
     }
   }
 
-  const ready = await waitForLog((line) => line['msg'] === 'ready' && typeof line['stream'] === 'string');
+  let ready: Record<string, unknown>;
+  try {
+    ready = await waitForLog((line) => line['msg'] === 'ready' && typeof line['stream'] === 'string');
+  } catch (error) {
+    // A server that never got ready must not outlive the test (or benchmark) that gave up on it.
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
   const streamUrl = ready['stream'] as string;
   return {
     process: child,

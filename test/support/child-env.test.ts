@@ -26,10 +26,10 @@ describe('a spawned voxwire ignores the user’s own voxwire set-up', () => {
   delete hostile['XDG_DATA_HOME'];
   let userKey: string;
 
-  before(() => {
-    const store = KeyStore.open(userKeyFolder);
-    userKey = store.create('me').key;
-    store.close();
+  before(async () => {
+    const store = await KeyStore.open({ kind: 'sqlite', dataDir: userKeyFolder });
+    userKey = (await store.create('me')).key;
+    await store.close();
     // Each of these would show in a child that read the file: another port, another key, unparseable logs.
     writeFileSync(userConfig, JSON.stringify({ port: 2, apiKeys: ['from-config'], logFormat: 'pretty', heartbeatMs: 100 }));
   });

@@ -9,7 +9,7 @@ import { VoxwireError, catalogueError } from '../../protocol/errors.js';
 import type { KeyVerifier } from '../../keys/verifier.js';
 import type { JsonObject } from '../../protocol/stream-request.js';
 import { authenticate } from '../auth.js';
-import type { ConnectionLimits } from '../connection-limits.js';
+import type { ConnectionGate } from '../connection-limits.js';
 import type { ServerContext } from '../context.js';
 import type { Endpoint } from '../metrics.js';
 import type { RequestReport, RouteHandler } from './exchange.js';
@@ -58,7 +58,7 @@ export interface HttpDependencies {
   readonly context: ServerContext;
   readonly verifier: KeyVerifier;
   /** Shared with the WebSocket side: an HTTP request in flight holds a slot like an open socket. */
-  readonly limits: ConnectionLimits;
+  readonly limits: ConnectionGate;
 }
 
 export interface HttpRouter {
@@ -144,7 +144,8 @@ export function createHttpRouter({ context, verifier, limits }: HttpDependencies
       body = await readJsonBody(request);
       if (signal.aborted) return;
     }
-    const release = limits.acquire(auth.principal, verifier.hasKeys());
+    const release = await limits.acquire(auth.principal, verifier.hasKeys());
+    if (release !== undefined && signal.aborted) return release();
     if (release === undefined) return refuse(new VoxwireError('ConcurrencyLimitExceeded', 'Too many requests in flight for this key or server; retry later.'), { 'Retry-After': '1' });
     response.once('close', release);
     await route.handler({ request, response, url, params, body, principal: auth.principal, signal, context, report: tracked });
