@@ -4,6 +4,7 @@ import { resolveSpeech } from '../../protocol/speech-job.js';
 import { chunksDuration } from '../../audio/duration.js';
 import { wavFileHeader } from '../../audio/wav.js';
 import { renderWhole } from '../../synthesis/render.js';
+import type { SynthesizeResponse } from '../../protocol/wire.js';
 import type { HttpExchange } from './exchange.js';
 import { sendJsonWithBase64 } from './responses.js';
 
@@ -30,5 +31,5 @@ export async function synthesize({ request, response, body, context, signal, rep
     seed: 0,
     title: typeof title === 'string' ? title : null,
     issues: [],
-  }, 'audio_content', file);
+  } satisfies SynthesizeResponse, 'audio_content', file);
 }
