@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { audioDuration } from '../audio/duration.js';
-import { isSampleRate, PRECISIONS, type AudioFormat } from '../audio/formats.js';
+import { isSampleRate, PRECISIONS, type AudioFormat, type OutputFormat } from '../audio/formats.js';
 import { BUILT_IN_ENGINES, startEngines } from '../engines/registry.js';
 import { VoxwireError } from '../protocol/errors.js';
 import { resolveSpeech } from '../protocol/speech-job.js';
@@ -10,6 +10,7 @@ import { parseSpeechFields } from '../protocol/stream-request.js';
 import { renderWhole } from '../synthesis/render.js';
 import { wavFile } from '../audio/wav.js';
 import { createPipeline } from '../synthesis/pipeline.js';
+import { sayRemotely } from './say-remote.js';
 import { DEFAULT_VOICE, findVoice, listVoices, VOICE_DIRECTORY, voiceForLanguage } from '../voices/catalogue.js';
 
 const HELP = `Usage: voxwire say [TEXT] -o FILE [options]
@@ -20,7 +21,9 @@ const HELP = `Usage: voxwire say [TEXT] -o FILE [options]
   --sample-rate HZ         8000, 16000, 22050, 32000, 44100 or 48000 (default 48000)
   --precision P            ${PRECISIONS.join(', ')} (default PCM_16; wav only)
   --format wav|mp3         (default: from the output file's extension)
-  --timestamps FILE        also write the graph/phoneme timestamps as JSON`;
+  --timestamps FILE        also write the graph/phoneme timestamps as JSON
+  --server URL             speak with a running voxwire (http://host:port) instead of the built-in engines
+  --api-key KEY            the server's API key, with --server`;
 
 /** Characters beyond which a progress bar is drawn (on a terminal). */
 const PROGRESS_THRESHOLD = 400;
@@ -37,6 +40,8 @@ export async function runSayCommand(args: string[]): Promise<number> {
       precision: { type: 'string' },
       format: { type: 'string' },
       timestamps: { type: 'string' },
+      server: { type: 'string' },
+      'api-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -51,6 +56,19 @@ export async function runSayCommand(args: string[]): Promise<number> {
   const text = values.file ? readFileSync(values.file, 'utf8') : positionals.length > 0 && positionals[0] !== '-' ? positionals.join(' ') : readFileSync(0, 'utf8');
   const format = values.format ?? (values.output.toLowerCase().endsWith('.mp3') ? 'mp3' : 'wav');
   const sampleRate = Number(values['sample-rate'] ?? 48000);
+  if (values.server !== undefined) {
+    return sayRemotely({
+      server: values.server,
+      apiKey: values['api-key'],
+      text: text.trim(),
+      voice: values.voice,
+      output: values.output,
+      format: format as OutputFormat,
+      sampleRate,
+      precision: values.precision ?? 'PCM_16',
+      timestamps: values.timestamps,
+    });
+  }
   const voice = pickVoice(values.voice);
   if (voice === undefined) {
     console.error(`voxwire say: no voice matches "${values.voice}"; \`voxwire voices\` lists them.`);

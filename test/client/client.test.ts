@@ -4,6 +4,10 @@
  * keys, and the HTTP helpers. Audio is parsed and measured, timestamps checked against the text.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
@@ -13,7 +17,10 @@ import { DEFAULT_VOICE } from '../../src/voices/catalogue.js';
 import { parseWav, wavSamples } from '../audio/wav-reader.js';
 import { assertTimestampInvariants, parseSpeechWav, rms, startTestServer } from '../conformance/server.js';
 import type { Timestamps } from '../conformance/client.js';
+import { childSandbox } from '../support/child-env.js';
 import { ESPEAK_VOICE } from '../support/engines.js';
+
+const execFileAsync = promisify(execFile);
 
 let server: Voxwire;
 before(async () => {
@@ -265,4 +272,27 @@ it('HTTP helpers: synthesize, stream and the voices', async () => {
   assert.equal(page.items.length, 3);
   assert.deepEqual(await http.voice(DEFAULT_VOICE.uuid), all.find((voice) => voice.uuid === DEFAULT_VOICE.uuid));
   await assert.rejects(http.voice('nope'), (error: unknown) => error instanceof VoxwireApiError && error.errorName === 'VoiceNotFound' && error.status === 404);
+});
+
+it('voxwire say --server speaks through a running server with the client', async () => {
+  const sandbox = childSandbox();
+  try {
+    const out = path.join(sandbox.folder, 'remote.wav');
+    const stamps = path.join(sandbox.folder, 'remote.json');
+    const text = 'Spoken by the server, written by the command.';
+    const { stderr } = await execFileAsync(process.execPath, sandbox.args('say', '--server', server.url, text, '-o', out, '--voice', ESPEAK_VOICE.name, '--sample-rate', '16000', '--timestamps', stamps), { env: sandbox.env });
+    assert.match(stderr, new RegExp(`voice ${ESPEAK_VOICE.name.replace(/[()]/g, '\\$&')}.*from ${server.url}`));
+    const bytes = readFileSync(out);
+    const { wav, seconds } = parseSpeechWav(bytes);
+    assert.equal(wav.sampleRate, 16000);
+    assert.equal(bytes.readUInt32LE(40), bytes.length - 44, 'the file has its real data size');
+    assertTimestampInvariants(JSON.parse(readFileSync(stamps, 'utf8')) as Timestamps, text, seconds);
+    await assert.rejects(execFileAsync(process.execPath, sandbox.args('say', '--server', server.url, 'Hi', '-o', out, '--sample-rate', '12345'), { env: sandbox.env }), (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /InvalidRequest: `sample_rate` must be one of/);
+      return true;
+    });
+  } finally {
+    sandbox.remove();
+  }
 });
