@@ -20,7 +20,7 @@ function mulawToLinear(byte: number): number {
 }
 
 /** Little-endian PCM (or µ-law) bytes, whole samples, as floats in [-1, 1). */
-export function decodeSamples(bytes: Uint8Array, precision: Precision): Float32Array {
+export function decodeSamples(bytes: Uint8Array, precision: Precision): Float32Array<ArrayBuffer> {
   const width = bytesPerSample(precision);
   const count = Math.floor(bytes.byteLength / width);
   const out = new Float32Array(count);

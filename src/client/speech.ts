@@ -18,7 +18,7 @@ export interface AudioChunk {
   readonly startSeconds?: number;
   readonly durationSeconds?: number;
   /** WAV only: this chunk's samples as floats in [-1, 1) (the WAV header, if any, left out). */
-  samples(): Float32Array;
+  samples(): Float32Array<ArrayBuffer>;
 }
 
 export interface SpeechResult {
