@@ -15,6 +15,7 @@ import { ConnectionLimits, type LimitSettings } from './connection-limits.js';
 import type { ServerContext } from './context.js';
 import { createHttpRouter } from './http/router.js';
 import { createOpsRoutes, OPS_METHODS } from './ops.js';
+import { createPageRoutes } from './pages.js';
 import { applySecurityHeaders, sendError, transportFailure } from './http/responses.js';
 import { StreamSession } from './stream-session.js';
 
@@ -90,6 +91,7 @@ export async function startServer(
   const ops = createOpsRoutes(context.metrics, () => (draining ? 'draining' : warmth === 'warm' ? undefined : warmth));
 
   const router = createHttpRouter({ context, verifier, limits });
+  const pages = createPageRoutes();
   /**
    * What every HTTP request (both ports) meets first: a target that is no URL is refused (the routes parse it
    * again and must not throw), then the browser rules. True when the request was answered here.
@@ -120,7 +122,7 @@ export async function startServer(
   const http = createServer(HTTP_TIMEOUTS, (request, response) => {
     applySecurityHeaders(response);
     if (answeredAtTheDoor(request, response)) return;
-    if (!ops.handle(request, response)) router.handle(request, response);
+    if (!ops.handle(request, response) && !pages.handle(request, response)) router.handle(request, response);
   });
   context.metrics.watch({
     openSockets: () => sessions.size,
