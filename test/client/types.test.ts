@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { startTestServer } from '../conformance/server.js';
 import { childSandbox, REPO_ROOT } from '../support/child-env.js';
 import { DEFAULT_VOICE } from '../../src/voices/catalogue.js';
+import { buildPageScripts } from '../support/page-scripts.js';
 
 const execFileAsync = promisify(execFile);
 const TSC = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -64,7 +65,7 @@ for await (const chunk of client.speak({ voice_uuid: 'v', data: 'A page.', no_au
 `;
 
 it('a strict TypeScript project compiles against voxwire/client and runs it', async () => {
-  await execFileAsync(process.execPath, [TSC, '-p', path.join(REPO_ROOT, 'tsconfig.client.json')], { cwd: REPO_ROOT });
+  await buildPageScripts();
   const sandbox = childSandbox();
   const server = await startTestServer({ workers: 1 });
   try {

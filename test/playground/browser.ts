@@ -3,22 +3,16 @@
  * CPU-heavy on a shared machine), a fresh profile, the page's console errors collected, and screenshots saved
  * under test-artifacts/playground/ (git-ignored; the folder is printed).
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../support/child-env.js';
 
+export { buildPageScripts } from '../support/page-scripts.js';
+
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'playground');
-
-/** Builds the client and the page's scripts as `npm run build` does (the page serves them from dist/). */
-export async function buildPageScripts(): Promise<void> {
-  const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  await promisify(execFile)(process.execPath, [tsc, '-p', path.join(REPO_ROOT, 'tsconfig.client.json')], { cwd: REPO_ROOT });
-}
 
 export interface TestBrowser {
   readonly context: BrowserContext;
