@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import type { Voxwire } from '../../src/app.js';
 import { VoxwireClient, type SpeakRequest } from '../../src/client/index.js';
 import { DEFAULT_VOICE, listVoices } from '../../src/voices/catalogue.js';
+import { decodeMp3 } from '../audio/mpeg.js';
 import { parseWav, wavSamples } from '../audio/wav-reader.js';
 import { rms, startTestServer } from '../conformance/server.js';
 import { buildPageScripts, launchBrowser, type TestBrowser } from './browser.js';
@@ -125,6 +126,29 @@ it('the SSML example plays, lit by its written text', async () => {
   assert.equal(report.scheduledSamples, expected);
   assert.ok(expected / 16000 > 1.3, 'the 800 ms pause is in the audio');
   await browser.screenshot(page, '3-ssml');
+  await page.close();
+});
+
+it('MP3 plays as it streams and saves as an MP3 file', async () => {
+  const page = await openPage(server.url);
+  const text = 'This one travels as MP3.';
+  await page.selectOption('#voice', DEFAULT_VOICE.uuid);
+  await page.fill('#text', text);
+  await page.selectOption('#format', 'mp3');
+  await page.selectOption('#sample-rate', '22050');
+  assert.ok(await page.isDisabled('#precision'), 'precision is for WAV only');
+  await page.click('#speak');
+  const report = await settled(page);
+  assert.equal(report.error, '');
+  assert.equal(report.highlighted, text.length);
+  assert.ok(report.realTimeFactor! > 0, 'the played duration is known');
+  assert.equal(await page.textContent('#save'), 'Save MP3');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  assert.equal(download.suggestedFilename(), 'voxwire.mp3');
+  const mp3 = readFileSync((await download.path())!);
+  const decoded = await decodeMp3(mp3);
+  assert.equal(decoded.errors, 0);
+  assert.ok(rms(decoded.samples) > 0.02 && decoded.samples.length / decoded.sampleRate > 1, 'the saved MP3 holds the speech');
   await page.close();
 });
 
