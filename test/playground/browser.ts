@@ -6,10 +6,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Voxwire } from '../../src/app.js';
+import { startTestServer } from '../conformance/server.js';
+import { buildPageScripts } from '../support/page-scripts.js';
 import { REPO_ROOT } from '../support/child-env.js';
 
-export { buildPageScripts } from '../support/page-scripts.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'playground');
@@ -57,4 +60,39 @@ export async function launchBrowser(): Promise<TestBrowser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** What the page reports of itself (`window.voxwirePlayground`, src/playground/app.ts). */
+export interface PageReport {
+  voices: number;
+  phase: string;
+  scheduledSamples: number;
+  playedSamples: number;
+  sampleRate: number;
+  characters: number;
+  highlighted: number;
+  spokenText: string;
+  firstAudioMs?: number;
+  realTimeFactor?: number;
+  error: string;
+  designCandidates: number;
+  candidatesPlayed: number;
+  keptVoice: string;
+}
+
+export const reportOf = (page: Page): Promise<PageReport> => page.evaluate(() => (window as unknown as { voxwirePlayground: PageReport }).voxwirePlayground);
+
+/** One keyless server and one browser for a test file, the page's scripts built first; both closed after it. */
+export function playgroundFixture(): { readonly server: Voxwire; readonly browser: TestBrowser } {
+  const fixture = {} as { server: Voxwire; browser: TestBrowser };
+  before(async () => {
+    await buildPageScripts();
+    fixture.server = await startTestServer({ workers: 1 });
+    fixture.browser = await launchBrowser();
+  });
+  after(async () => {
+    await fixture.browser?.close();
+    await fixture.server?.close();
+  });
+  return fixture;
 }

@@ -5,41 +5,18 @@
  * list and speaks; a prompt nothing of which is understood is shown in plain words. No console errors.
  */
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { it } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { Voxwire } from '../../src/app.js';
-import { startTestServer } from '../conformance/server.js';
-import { buildPageScripts, launchBrowser, type TestBrowser } from './browser.js';
+import { playgroundFixture, reportOf } from './browser.js';
 
-interface PageReport {
-  phase: string;
-  error: string;
-  voices: number;
-  spokenText: string;
-  scheduledSamples: number;
-  designCandidates: number;
-  candidatesPlayed: number;
-  keptVoice: string;
-}
 
-let server: Voxwire;
-let browser: TestBrowser;
-before(async () => {
-  await buildPageScripts();
-  server = await startTestServer({ workers: 1 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const fixture = playgroundFixture();
 
-const reportOf = (page: Page): Promise<PageReport> => page.evaluate(() => (window as unknown as { voxwirePlayground: PageReport }).voxwirePlayground);
 const until = (page: Page, condition: string): Promise<unknown> => page.waitForFunction(`(() => { const r = window.voxwirePlayground; return ${condition}; })()`, undefined, { timeout: 60_000 });
 
 it('designs three candidates, plays each, keeps one under a name, and speaks with it', async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url);
+  const page = await fixture.browser.newPage();
+  await page.goto(fixture.server.url);
   await until(page, "r.phase !== 'loading'");
   const voicesBefore = (await reportOf(page)).voices;
   await page.click('#tab-design');
@@ -47,7 +24,7 @@ it('designs three candidates, plays each, keeps one under a name, and speaks wit
   await page.click('#design');
   await until(page, 'r.designCandidates === 3');
   assert.equal(await page.locator('#candidate-list li').count(), 3);
-  await browser.screenshot(page, 'design-1-candidates');
+  await fixture.browser.screenshot(page, 'design-1-candidates');
   for (let i = 1; i <= 3; i += 1) {
     await page.click(`text=Listen to candidate ${i}`);
     await until(page, `r.candidatesPlayed === ${i}`);
@@ -61,7 +38,7 @@ it('designs three candidates, plays each, keeps one under a name, and speaks wit
   const kept = (await reportOf(page)).keptVoice;
   assert.match((await page.textContent('#design-status')) ?? '', /Kept as "Playground design"/);
   await until(page, `r.voices === ${voicesBefore + 1}`);
-  await browser.screenshot(page, 'design-2-kept');
+  await fixture.browser.screenshot(page, 'design-2-kept');
   await page.click('#tab-speak');
   assert.equal(await page.inputValue('#voice'), kept, 'the kept voice is listed and chosen');
   await page.fill('#text', 'A designed voice speaks.');
@@ -75,18 +52,18 @@ it('designs three candidates, plays each, keeps one under a name, and speaks wit
 });
 
 it('a prompt nothing of which is understood is explained in plain words', async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url);
+  const page = await fixture.browser.newPage();
+  await page.goto(fixture.server.url);
   await until(page, "r.phase !== 'loading'");
   await page.click('#tab-design');
   await page.fill('#prompt', 'qwzx plorf');
   await page.click('#design');
   await page.waitForSelector('#design-error:not([hidden])');
   assert.match((await page.textContent('#design-error')) ?? '', /gender|age|accent|pitch/i);
-  await browser.screenshot(page, 'design-3-not-understood');
+  await fixture.browser.screenshot(page, 'design-3-not-understood');
   await page.close();
 });
 
 it('logged no console errors but the refused prompt', () => {
-  assert.deepEqual(browser.consoleErrors.filter((line) => !/status of 422 .*\/api\/v2\/voice-design/.test(line)), []);
+  assert.deepEqual(fixture.browser.consoleErrors.filter((line) => !/status of 422 .*\/api\/v2\/voice-design/.test(line)), []);
 });

@@ -7,43 +7,18 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, it } from 'node:test';
+import { it } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { Voxwire } from '../../src/app.js';
 import { VoxwireClient, type SpeakRequest } from '../../src/client/index.js';
 import { DEFAULT_VOICE, listVoices } from '../../src/voices/catalogue.js';
 import { decodeMp3 } from '../audio/mpeg.js';
 import { parseWav, wavSamples } from '../audio/wav-reader.js';
 import { rms, startTestServer } from '../conformance/server.js';
-import { buildPageScripts, launchBrowser, type TestBrowser } from './browser.js';
+import { playgroundFixture, reportOf, type PageReport } from './browser.js';
 
-interface PageReport {
-  voices: number;
-  phase: string;
-  scheduledSamples: number;
-  playedSamples: number;
-  sampleRate: number;
-  characters: number;
-  highlighted: number;
-  spokenText: string;
-  firstAudioMs?: number;
-  realTimeFactor?: number;
-  error: string;
-}
 
-let server: Voxwire;
-let browser: TestBrowser;
-before(async () => {
-  await buildPageScripts();
-  server = await startTestServer({ workers: 1 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const fixture = playgroundFixture();
 
-const reportOf = (page: Page): Promise<PageReport> => page.evaluate(() => (window as unknown as { voxwirePlayground: PageReport }).voxwirePlayground);
 
 /** Waits for the page's request to end (played to the end, or failed). */
 async function settled(page: Page): Promise<PageReport> {
@@ -53,7 +28,7 @@ async function settled(page: Page): Promise<PageReport> {
 
 /** Samples of the same request made by the Node client: what the page's audio graph must have been given. */
 async function samplesOf(request: SpeakRequest): Promise<number> {
-  const client = await VoxwireClient.connect({ url: server.url });
+  const client = await VoxwireClient.connect({ url: fixture.server.url });
   try {
     let samples = 0;
     for await (const chunk of client.speak(request)) samples += chunk.samples().length;
@@ -64,14 +39,14 @@ async function samplesOf(request: SpeakRequest): Promise<number> {
 }
 
 async function openPage(url: string): Promise<Page> {
-  const page = await browser.newPage();
+  const page = await fixture.browser.newPage();
   await page.goto(url);
   await page.waitForFunction(() => (window as unknown as { voxwirePlayground?: PageReport }).voxwirePlayground?.phase !== 'loading');
   return page;
 }
 
 it('speaks a sentence: every sample reaches the audio graph, every character lights, the numbers show, the WAV saves', async () => {
-  const page = await openPage(server.url);
+  const page = await openPage(fixture.server.url);
   const text = 'The playground streams this sentence and lights each letter.';
   const voice = listVoices().find((candidate) => candidate.engine === 'flite' && candidate.language === 'en-US')!;
   assert.ok((await reportOf(page)).voices >= listVoices().length);
@@ -87,7 +62,7 @@ it('speaks a sentence: every sample reaches the audio graph, every character lig
   await page.fill('#text', text);
   await page.selectOption('#sample-rate', '22050');
   await page.selectOption('#precision', 'PCM_16');
-  await browser.screenshot(page, '1-ready');
+  await fixture.browser.screenshot(page, '1-ready');
   await page.click('#speak');
   const report = await settled(page);
   assert.equal(report.error, '');
@@ -101,7 +76,7 @@ it('speaks a sentence: every sample reaches the audio graph, every character lig
   assert.match((await page.textContent('#ttfa')) ?? '', /^\d+ ms$/);
   assert.match((await page.textContent('#rtf')) ?? '', /^\d+\.\d{3}$/);
   assert.ok(report.firstAudioMs! > 0 && report.realTimeFactor! > 0);
-  await browser.screenshot(page, '2-spoken');
+  await fixture.browser.screenshot(page, '2-spoken');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
   const wav = parseWav(readFileSync((await download.path())!));
   assert.equal(wav.sampleRate, 22050);
@@ -111,7 +86,7 @@ it('speaks a sentence: every sample reaches the audio graph, every character lig
 });
 
 it('the SSML example plays, lit by its written text', async () => {
-  const page = await openPage(server.url);
+  const page = await openPage(fixture.server.url);
   await page.selectOption('#voice', DEFAULT_VOICE.uuid);
   await page.click('button[data-example="pause"]');
   const ssml = await page.inputValue('#text');
@@ -125,12 +100,12 @@ it('the SSML example plays, lit by its written text', async () => {
   const expected = await samplesOf({ voice_uuid: DEFAULT_VOICE.uuid, data: ssml, sample_rate: 16000, precision: 'PCM_16' });
   assert.equal(report.scheduledSamples, expected);
   assert.ok(expected / 16000 > 1.3, 'the 800 ms pause is in the audio');
-  await browser.screenshot(page, '3-ssml');
+  await fixture.browser.screenshot(page, '3-ssml');
   await page.close();
 });
 
 it('MP3 plays as it streams and saves as an MP3 file', async () => {
-  const page = await openPage(server.url);
+  const page = await openPage(fixture.server.url);
   const text = 'This one travels as MP3.';
   await page.selectOption('#voice', DEFAULT_VOICE.uuid);
   await page.fill('#text', text);
@@ -153,7 +128,7 @@ it('MP3 plays as it streams and saves as an MP3 file', async () => {
 });
 
 it('works with the keyboard alone at 360 px wide', async () => {
-  const page = await openPage(server.url);
+  const page = await openPage(fixture.server.url);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'no horizontal scrolling at 360 px');
   await page.focus('#text');
   await page.keyboard.press('Control+A');
@@ -174,7 +149,7 @@ it('works with the keyboard alone at 360 px wide', async () => {
   await page.keyboard.press('ArrowRight');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-design');
   assert.ok(await page.isVisible('#prompt'));
-  await browser.screenshot(page, '4-keyboard-360px');
+  await fixture.browser.screenshot(page, '4-keyboard-360px');
   await page.close();
 });
 
@@ -190,7 +165,7 @@ it('with keys configured, a wrong key is shown as a clear error and the right on
     await page.waitForFunction(() => document.getElementById('error')?.textContent !== '' && (window as unknown as { voxwirePlayground: PageReport }).voxwirePlayground.voices === 0);
     assert.match(await page.textContent('#error') ?? '', /The server refused the API key\. Type the key you were given/);
     assert.ok(await page.isVisible('#error'));
-    await browser.screenshot(page, '5-wrong-key');
+    await fixture.browser.screenshot(page, '5-wrong-key');
     await page.fill('#api-key', 'playground-key');
     await page.dispatchEvent('#api-key', 'change');
     await page.waitForFunction(() => (window as unknown as { voxwirePlayground: PageReport }).voxwirePlayground.voices > 0);
@@ -207,6 +182,6 @@ it('with keys configured, a wrong key is shown as a clear error and the right on
 });
 
 it('logged no console errors but the wrong key\'s refusals', () => {
-  const unexpected = browser.consoleErrors.filter((line) => !/status of 401 .*\/api\/v2\/voices/.test(line));
+  const unexpected = fixture.browser.consoleErrors.filter((line) => !/status of 401 .*\/api\/v2\/voices/.test(line));
   assert.deepEqual(unexpected, []);
 });
