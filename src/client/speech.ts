@@ -1,8 +1,9 @@
 /**
- * One request's answer as its caller sees it: an async iterator of audio chunks that ends on `audio_end` and
- * throws the request's error, and `done`, which settles at the same moment with the request's summary. Chunks
- * wait in the request's own queue until the caller takes them, so consuming requests in any interleaving keeps
- * each one's bytes and timestamps apart.
+ * One request's answer. The connection feeds a SpeechFeed (frames in, the request's own queue of chunks); its
+ * caller holds a Speech: an async iterator of audio chunks that ends on `audio_end` and throws the request's
+ * error, and `done`, which settles at the same moment with the request's summary. Chunks wait in the request's
+ * queue until the caller takes them, so consuming requests in any interleaving keeps each one's bytes and
+ * timestamps apart.
  */
 import type { AudioTimestamps, OutputFormat, Precision, RequestId } from '../protocol/wire.js';
 import { bytesPerSample, decodeSamples, WAV_HEADER_BYTES } from './pcm.js';
@@ -35,8 +36,8 @@ export interface SpeechResult {
   readonly totalMs: number;
 }
 
-/** What the connection tells a request; the request's own queue does the rest. */
-export interface SpeechSink {
+/** What the connection tells a request. */
+interface SpeechSink {
   sent(): void;
   /** A JSON audio frame (base64 already decoded) or a binary frame. */
   audio(bytes: Uint8Array, timestamps: AudioTimestamps | undefined, sampleRate: number): void;
@@ -57,7 +58,8 @@ export interface AudioShape {
 
 type Waiter = { resolve: (result: IteratorResult<AudioChunk>) => void; reject: (error: unknown) => void };
 
-export class Speech implements AsyncIterable<AudioChunk>, SpeechSink {
+/** The connection's side of a request: frames in, chunks queued for the caller's Speech. */
+export class SpeechFeed implements SpeechSink {
   /** Settles with the summary on `audio_end`, rejects with the request's error. */
   readonly done: Promise<SpeechResult>;
   private readonly chunks: AudioChunk[] = [];
@@ -75,7 +77,7 @@ export class Speech implements AsyncIterable<AudioChunk>, SpeechSink {
   constructor(
     readonly requestId: RequestId,
     private readonly shape: AudioShape,
-    private readonly onCancel: (speech: Speech) => void,
+    private readonly onCancel: () => void,
   ) {
     this.done = new Promise<SpeechResult>((resolve, reject) => {
       this.resolveDone = resolve;
@@ -98,9 +100,8 @@ export class Speech implements AsyncIterable<AudioChunk>, SpeechSink {
     return this.ended || this.failure !== undefined;
   }
 
-  /** Stops the request (queued or running); it ends with `cancelled: true`. */
   cancel(): void {
-    if (!this.settled) this.onCancel(this);
+    if (!this.settled) this.onCancel();
   }
 
   sent(): void {
@@ -144,7 +145,7 @@ export class Speech implements AsyncIterable<AudioChunk>, SpeechSink {
     this.wake();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<AudioChunk> {
+  iterator(): AsyncIterator<AudioChunk> {
     return {
       next: () => {
         const chunk = this.chunks.shift();
@@ -207,5 +208,41 @@ export class Speech implements AsyncIterable<AudioChunk>, SpeechSink {
     this.waiter = undefined;
     if (this.failure !== undefined) waiter.reject(this.failure);
     else waiter.resolve({ value: undefined, done: true });
+  }
+}
+
+/** A request as its caller holds it: iterate its chunks, await `done`, or cancel it. */
+export class Speech implements AsyncIterable<AudioChunk> {
+  /** Settles with the summary on `audio_end`, rejects with the request's error. */
+  readonly done: Promise<SpeechResult>;
+  readonly #feed: SpeechFeed;
+
+  constructor(feed: SpeechFeed) {
+    this.#feed = feed;
+    this.done = feed.done;
+  }
+
+  get requestId(): RequestId {
+    return this.#feed.requestId;
+  }
+
+  /** The sample rate the request asked for. */
+  get sampleRate(): number {
+    return this.#feed.sampleRate;
+  }
+
+  /** Whether any of the answer has arrived (a request with none is sent again after a reconnect). */
+  get started(): boolean {
+    return this.#feed.started;
+  }
+
+  /** Stops the request, queued or running (protocol.md section 7); it ends with `cancelled: true`. */
+  cancel(): void {
+    this.#feed.cancel();
+  }
+
+  /** The chunks in order; leaving the loop early cancels the request. */
+  [Symbol.asyncIterator](): AsyncIterator<AudioChunk> {
+    return this.#feed.iterator();
   }
 }

@@ -11,7 +11,7 @@
  */
 import type { ExtensionMessage, RequestId, ServerMessage, StreamRequestFrame } from '../protocol/wire.js';
 import { CONNECTION_ERRORS, ConnectionLostError, VoxwireApiError } from './errors.js';
-import { Speech, type AudioShape } from './speech.js';
+import { Speech, SpeechFeed, type AudioShape } from './speech.js';
 import { decodeBase64, openSocket, SOCKET_OPEN, streamUrl, type ClientSocket } from './transport.js';
 
 export interface ReconnectOptions {
@@ -42,31 +42,29 @@ export type TextStreamRequest = Omit<SpeakRequest, 'data'>;
 
 /** A text-streamed request: write text as it arrives, flush to speak what is buffered, end when done. */
 export class TextSpeech extends Speech {
-  constructor(
-    requestId: RequestId,
-    shape: AudioShape,
-    onCancel: (speech: Speech) => void,
-    private readonly deliver: (speech: Speech, message: ExtensionMessage) => void,
-  ) {
-    super(requestId, shape, onCancel);
+  readonly #deliver: (message: ExtensionMessage) => void;
+
+  constructor(feed: SpeechFeed, deliver: (message: ExtensionMessage) => void) {
+    super(feed);
+    this.#deliver = deliver;
   }
 
   write(text: string): void {
-    this.deliver(this, { type: 'text', request_id: this.requestId, data: text });
+    this.#deliver({ type: 'text', request_id: this.requestId, data: text });
   }
 
   flush(): void {
-    this.deliver(this, { type: 'flush', request_id: this.requestId });
+    this.#deliver({ type: 'flush', request_id: this.requestId });
   }
 
   /** No more text follows; the request ends with `audio_end` once the buffered text is spoken. */
   end(): void {
-    this.deliver(this, { type: 'text_end', request_id: this.requestId });
+    this.#deliver({ type: 'text_end', request_id: this.requestId });
   }
 }
 
 interface OpenRequest {
-  readonly speech: Speech;
+  readonly feed: SpeechFeed;
   /** Every message sent for this request, in order: what a retry sends again. */
   readonly messages: string[];
 }
@@ -105,16 +103,16 @@ export class VoxwireClient {
   }
 
   speak(request: SpeakRequest): Speech {
-    const speech = new Speech(this.nextId++, shapeOf(request), (s) => this.cancel(s));
-    this.add(speech, { ...request, request_id: speech.requestId });
-    return speech;
+    const feed = this.feed(request);
+    this.add(feed, { ...request, request_id: feed.requestId });
+    return new Speech(feed);
   }
 
   /** Opens a text-streamed request (section 7): `data` starts empty, `write` appends. */
   streamText(request: TextStreamRequest): TextSpeech {
-    const speech = new TextSpeech(this.nextId++, shapeOf(request), (s) => this.cancel(s), (s, message) => this.deliver(s, message));
-    this.add(speech, { ...request, data: '', text_stream: true, request_id: speech.requestId });
-    return speech;
+    const feed = this.feed(request);
+    this.add(feed, { ...request, data: '', text_stream: true, request_id: feed.requestId });
+    return new TextSpeech(feed, (message) => this.deliver(feed.requestId, message));
   }
 
   /** Cancels every open request of this connection (section 7: `{"type":"cancel"}`). */
@@ -131,44 +129,49 @@ export class VoxwireClient {
     this.failAll(new ConnectionLostError('The client was closed.'));
   }
 
-  private add(speech: Speech, frame: StreamRequestFrame): void {
+  private feed(request: TextStreamRequest): SpeechFeed {
+    const requestId = this.nextId++;
+    return new SpeechFeed(requestId, shapeOf(request), () => this.cancel(requestId));
+  }
+
+  private add(feed: SpeechFeed, frame: StreamRequestFrame): void {
     if (this.fatal !== undefined) {
-      speech.fail(this.fatal);
+      feed.fail(this.fatal);
       return;
     }
     if (this.closedByUser) {
-      speech.fail(new ConnectionLostError('The client was closed.'));
+      feed.fail(new ConnectionLostError('The client was closed.'));
       return;
     }
-    const entry: OpenRequest = { speech, messages: [JSON.stringify(frame)] };
+    const entry: OpenRequest = { feed, messages: [JSON.stringify(frame)] };
     this.open.push(entry);
-    this.byId.set(speech.requestId, entry);
+    this.byId.set(feed.requestId, entry);
     if (this.connected) this.sendEntry(entry);
   }
 
-  private deliver(speech: Speech, message: ExtensionMessage): void {
-    const entry = this.byId.get(speech.requestId);
+  private deliver(requestId: RequestId, message: ExtensionMessage): void {
+    const entry = this.byId.get(requestId);
     if (entry === undefined) return;
     const text = JSON.stringify(message);
     entry.messages.push(text);
     if (this.connected) this.transmit(text);
   }
 
-  private cancel(speech: Speech): void {
-    const entry = this.byId.get(speech.requestId);
+  private cancel(requestId: RequestId): void {
+    const entry = this.byId.get(requestId);
     if (entry === undefined) return;
     // Not on the server (waiting for a reconnect): it ends here, and is never sent.
     if (!this.connected) return this.settleUnsent(entry);
-    this.transmit(JSON.stringify({ type: 'cancel', request_id: speech.requestId } satisfies ExtensionMessage));
+    this.transmit(JSON.stringify({ type: 'cancel', request_id: requestId } satisfies ExtensionMessage));
   }
 
   private settleUnsent(entry: OpenRequest): void {
     this.remove(entry);
-    entry.speech.finish(true);
+    entry.feed.finish(true);
   }
 
   private sendEntry(entry: OpenRequest): void {
-    entry.speech.sent();
+    entry.feed.sent();
     for (const message of entry.messages) this.transmit(message);
   }
 
@@ -177,15 +180,15 @@ export class VoxwireClient {
   }
 
   private remove(entry: OpenRequest): void {
-    this.byId.delete(entry.speech.requestId);
+    this.byId.delete(entry.feed.requestId);
     const at = this.open.indexOf(entry);
     if (at >= 0) this.open.splice(at, 1);
   }
 
   private failAll(error: Error): void {
     for (const entry of this.open.splice(0)) {
-      this.byId.delete(entry.speech.requestId);
-      entry.speech.fail(error);
+      this.byId.delete(entry.feed.requestId);
+      entry.feed.fail(error);
     }
   }
 
@@ -224,25 +227,25 @@ export class VoxwireClient {
   private onMessage(data: unknown): void {
     if (typeof data !== 'string') {
       const head = this.open[0];
-      if (head !== undefined) head.speech.audio(new Uint8Array(data as ArrayBuffer), undefined, head.speech.sampleRate);
+      if (head !== undefined) head.feed.audio(new Uint8Array(data as ArrayBuffer), undefined, head.feed.sampleRate);
       return;
     }
     const message = JSON.parse(data) as ServerMessage;
     const entry = message.request_id === undefined ? undefined : this.byId.get(message.request_id);
     switch (message.type) {
       case 'audio':
-        entry?.speech.audio(decodeBase64(message.audio_content), message.audio_timestamps, message.sample_rate);
+        entry?.feed.audio(decodeBase64(message.audio_content), message.audio_timestamps, message.sample_rate);
         return;
       case 'audio_end':
         if (entry === undefined) return;
         this.remove(entry);
-        entry.speech.finish(message.cancelled === true);
+        entry.feed.finish(message.cancelled === true);
         return;
       case 'error': {
         const error = new VoxwireApiError(message.error_name, message.message, message.status_code, message.error_params, message.request_id);
         if (entry !== undefined) {
           this.remove(entry);
-          entry.speech.fail(error);
+          entry.feed.fail(error);
         } else if (CONNECTION_ERRORS.has(message.error_name)) {
           this.fatal = error;
         }
@@ -256,9 +259,9 @@ export class VoxwireClient {
     this.socket = undefined;
     if (this.fatal !== undefined) return this.failAll(this.fatal);
     // What had begun to arrive cannot be resumed: a new request would start its audio over.
-    for (const entry of this.open.filter((open) => open.speech.started)) {
+    for (const entry of this.open.filter((open) => open.feed.started)) {
       this.remove(entry);
-      entry.speech.fail(new ConnectionLostError(`The connection closed (${code}) while request ${String(entry.speech.requestId)} was being answered.`, code));
+      entry.feed.fail(new ConnectionLostError(`The connection closed (${code}) while request ${String(entry.feed.requestId)} was being answered.`, code));
     }
     if (this.reconnect === false) return this.failAll(new ConnectionLostError(`The connection closed (${code}).`, code));
     void this.redial(this.reconnect, code);
