@@ -200,6 +200,8 @@ async function speak(): Promise<void> {
     const speech = (await connection()).speak(request);
     current = { speech, player };
     for await (const chunk of speech) {
+      // Stopped, or replaced by a newer Speak: leaving the loop cancels what is left of this one.
+      if (current?.player !== player) return;
       chunks.push(chunk.audio);
       if (player instanceof PcmPlayer) {
         player.schedule(chunk.samples());
