@@ -1,7 +1,7 @@
 /** `voxwire say`: synthesize text (or SSML) to a WAV or MP3 file with the built-in engines, no server needed. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isSampleRate, PRECISIONS, type AudioFormat } from '../audio/formats.js';
+import { isSampleRate, PRECISIONS, type AudioFormat, type OutputFormat } from '../audio/formats.js';
 import { BUILT_IN_ENGINES, startEngines } from '../engines/registry.js';
 import { catalogueError } from '../protocol/errors.js';
 import { resolveSpeech } from '../protocol/speech-job.js';
@@ -11,6 +11,7 @@ import { createPipeline } from '../synthesis/pipeline.js';
 import { DEFAULT_VOICE, VoiceCatalogue, type Voice } from '../voices/catalogue.js';
 import { loadSettings } from '../config/settings.js';
 import { addLibraryVoices } from '../library/library.js';
+import { sayRemotely } from './say-remote.js';
 
 const HELP = `Usage: voxwire say [TEXT] -o FILE [options]
   TEXT                     text or <speak>SSML</speak>; omit it (or give -) to read standard input
@@ -21,7 +22,9 @@ const HELP = `Usage: voxwire say [TEXT] -o FILE [options]
   --sample-rate HZ         8000, 16000, 22050, 32000, 44100 or 48000 (default 48000)
   --precision P            ${PRECISIONS.join(', ')} (default PCM_16; wav only)
   --format wav|mp3         (default: from the output file's extension)
-  --timestamps FILE        also write the graph/phoneme timestamps as JSON`;
+  --timestamps FILE        also write the graph/phoneme timestamps as JSON
+  --server URL             speak with a running voxwire (http://host:port) instead of the built-in engines
+  --api-key KEY            the server's API key, with --server`;
 
 /** Characters beyond which a progress bar is drawn (on a terminal). */
 const PROGRESS_THRESHOLD = 400;
@@ -39,6 +42,8 @@ export async function runSayCommand(args: string[]): Promise<number> {
       format: { type: 'string' },
       timestamps: { type: 'string' },
       'data-dir': { type: 'string' },
+      server: { type: 'string' },
+      'api-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,6 +58,19 @@ export async function runSayCommand(args: string[]): Promise<number> {
   const text = values.file ? readFileSync(values.file, 'utf8') : positionals.length > 0 && positionals[0] !== '-' ? positionals.join(' ') : readFileSync(0, 'utf8');
   const format = values.format ?? (values.output.toLowerCase().endsWith('.mp3') ? 'mp3' : 'wav');
   const sampleRate = Number(values['sample-rate'] ?? 48000);
+  if (values.server !== undefined) {
+    return sayRemotely({
+      server: values.server,
+      apiKey: values['api-key'],
+      text: text.trim(),
+      voice: values.voice,
+      output: values.output,
+      format: format as OutputFormat,
+      sampleRate,
+      precision: values.precision ?? 'PCM_16',
+      timestamps: values.timestamps,
+    });
+  }
   const voices = new VoiceCatalogue();
   await addLibraryVoices(values['data-dir'] ?? loadSettings([]).dataDir, voices);
   const voice = pickVoice(voices, values.voice);

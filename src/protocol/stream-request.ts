@@ -5,6 +5,10 @@
  */
 import { OUTPUT_FORMATS, PRECISIONS, SAMPLE_RATES, type AudioFormat, type OutputFormat, type Precision, type SampleRate } from '../audio/formats.js';
 import { VoxwireError, type ErrorParams } from './errors.js';
+import type { HttpStreamBody, StreamRequestFrame } from './wire.js';
+
+/** The request fields of the wire types (wire.ts): the validators read fields by these names only. */
+type RequestField = keyof StreamRequestFrame | keyof HttpStreamBody;
 
 /** Character limits of `data`, not counting SSML tags. */
 export const WEBSOCKET_TEXT_LIMIT = 3000;
@@ -182,14 +186,14 @@ export function refuseControlCharacters(field: string, text: string): void {
   throw invalid(field, `holds the control character ${code} at index ${control.index}: only tab, newline and carriage return are accepted`, ['text without control characters other than tab, newline and carriage return']);
 }
 
-function optionalBoolean(value: JsonObject, field: string, fallback: boolean): boolean {
+function optionalBoolean(value: JsonObject, field: RequestField, fallback: boolean): boolean {
   const given = value[field];
   if (given === undefined || given === null) return fallback;
   if (typeof given !== 'boolean') throw invalid(field, 'must be true or false', ['true', 'false']);
   return given;
 }
 
-function optionalEnum<T extends string | number>(value: JsonObject, field: string, allowed: readonly T[], fallback: T): T {
+function optionalEnum<T extends string | number>(value: JsonObject, field: RequestField, allowed: readonly T[], fallback: T): T {
   const given = value[field];
   if (given === undefined || given === null) return fallback;
   if (!(allowed as readonly unknown[]).includes(given)) {

@@ -12,6 +12,7 @@ import { ConnectionLimits, type ConnectionGate, type LimitSettings } from './con
 import type { ServerContext } from './context.js';
 import { createHttpRouter, type HttpRouter } from './http/router.js';
 import { createOpsRoutes, OPS_METHODS, type OpsRoutes } from './ops.js';
+import { createPageRoutes } from './pages.js';
 import { applySecurityHeaders, sendError, transportFailure } from './http/responses.js';
 import type { StreamSession } from './stream-session.js';
 import { createWebSocketSide, parseTarget } from './websockets.js';
@@ -80,13 +81,14 @@ export async function startServer(
   );
   const ops = createOpsRoutes(context.metrics, () => (draining ? 'draining' : warmth === 'warm' ? undefined : warmth), settings.degraded);
   const router = createHttpRouter({ context, verifier, limits });
+  const pages = createPageRoutes();
   const door = { context, verifier, allowedOrigins, ops, router };
   const sockets = createWebSocketSide({ context, verifier, limits, allowedOrigins, heartbeatMs: settings.heartbeatMs });
 
   const http = createServer(HTTP_TIMEOUTS, (request, response) => {
     applySecurityHeaders(response);
     if (answeredAtTheDoor(door, request, response)) return;
-    if (!ops.handle(request, response)) router.handle(request, response);
+    if (!ops.handle(request, response) && !pages.handle(request, response)) router.handle(request, response);
   });
   context.metrics.watch({
     openSockets: () => sockets.sessions.size,

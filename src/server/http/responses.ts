@@ -8,6 +8,8 @@ import type { Writable } from 'node:stream';
 import { brotliCompress, constants as zlib, createBrotliCompress, createDeflate, createGzip, deflate, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { isOpenAiPath, openAiErrorBody } from './openai-errors.js';
+import type { ErrorName, ErrorParams } from '../../protocol/errors.js';
+import type { HttpErrorBody, TransportErrorName } from '../../protocol/wire.js';
 
 /** Sent on every response: the API serves data, never documents a browser should render or cache. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -25,20 +27,20 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
  */
 export interface HttpFailure {
   readonly status: number;
-  readonly errorName: string;
+  readonly errorName: ErrorName | TransportErrorName;
   readonly message: string;
   /** The catalogue's details (field, allowed, line, column, …), as on WebSocket. */
-  readonly params?: Readonly<Record<string, unknown>>;
+  readonly params?: ErrorParams;
 }
 
 /** The transport's own refusals, shaped like the catalogue's errors. */
-const TRANSPORT_ERRORS = {
+const TRANSPORT_ERRORS: Readonly<Record<403 | 404 | 405 | 415 | 503, TransportErrorName>> = {
   403: 'Forbidden',
   404: 'NotFound',
   405: 'MethodNotAllowed',
   415: 'UnsupportedMediaType',
   503: 'ServiceUnavailable',
-} as const;
+};
 
 export function transportFailure(status: keyof typeof TRANSPORT_ERRORS, message: string): HttpFailure {
   return { status, errorName: TRANSPORT_ERRORS[status], message };
@@ -182,5 +184,6 @@ export async function sendJsonWithBase64(
 export function sendError(request: IncomingMessage, response: ServerResponse, failure: HttpFailure, headers: OutgoingHttpHeaders = {}): Promise<void> {
   if (isOpenAiPath(request.url)) return sendJson(request, response, failure.status, openAiErrorBody(failure), headers);
   const params = failure.params !== undefined && Object.keys(failure.params).length > 0 ? { error_params: failure.params } : {};
-  return sendJson(request, response, failure.status, { success: false, error_name: failure.errorName, message: failure.message, issues: [failure.message], ...params }, headers);
+  const body: HttpErrorBody = { success: false, error_name: failure.errorName, message: failure.message, issues: [failure.message], ...params };
+  return sendJson(request, response, failure.status, body, headers);
 }

@@ -2,6 +2,7 @@
 import { HTTP_TEXT_LIMIT, parseSpeechFields } from '../../protocol/stream-request.js';
 import { resolveSpeech } from '../../protocol/speech-job.js';
 import { fileParts, speakWhole } from '../../synthesis/speech.js';
+import type { SynthesizeResponse } from '../../protocol/wire.js';
 import type { HttpExchange } from './exchange.js';
 import { sendJsonWithBase64 } from './responses.js';
 
@@ -25,5 +26,5 @@ export async function synthesize({ request, response, body, context, signal, rep
     seed: 0,
     title: typeof title === 'string' ? title : null,
     issues: [],
-  }, 'audio_content', fileParts(spoken));
+  } satisfies SynthesizeResponse, 'audio_content', fileParts(spoken));
 }

@@ -1,6 +1,7 @@
 /** `GET /api/v2/voices` and `GET /api/v2/voices/{uuid}` (protocol.md section 4). */
 import { VoxwireError } from '../../protocol/errors.js';
 import type { Voice } from '../../voices/catalogue.js';
+import type { VoiceListResponse, VoiceResource, VoiceResponse } from '../../protocol/wire.js';
 import type { HttpExchange } from './exchange.js';
 import { sendError, sendJson } from './responses.js';
 
@@ -8,7 +9,7 @@ const DEFAULT_PAGE_SIZE = 10;
 const MAX_PAGE_SIZE = 1000;
 
 /** The wire shape of a voice. Every voice is ready at once and supports sync and streaming synthesis. */
-export function voiceResource(voice: Voice): Record<string, unknown> {
+export function voiceResource(voice: Voice): VoiceResource {
   const library = voice.library;
   return {
     uuid: voice.uuid,
@@ -45,7 +46,7 @@ export async function listVoicesRoute({ request, response, url, context }: HttpE
     page_count: pages,
     total_results: voices.length,
     items,
-  });
+  } satisfies VoiceListResponse);
 }
 
 export async function getVoiceRoute({ request, response, params, context }: HttpExchange): Promise<void> {
@@ -55,7 +56,7 @@ export async function getVoiceRoute({ request, response, params, context }: Http
     await sendError(request, response, new VoxwireError('VoiceNotFound', `No voice has the uuid "${uuid}".`, { voice_uuid: uuid }));
     return;
   }
-  await sendJson(request, response, 200, { success: true, item: voiceResource(voice) });
+  await sendJson(request, response, 200, { success: true, item: voiceResource(voice) } satisfies VoiceResponse);
 }
 
 function positiveInteger(url: URL, name: string, fallback: number, max: number): number {
