@@ -4,14 +4,22 @@
  * (src/client) imports them, so the two cannot drift apart. Types only: nothing here exists at run time.
  */
 import type { OutputFormat, Precision, SampleRate } from '../audio/formats.js';
-import type { Alignment } from '../synthesis/alignment.js';
 import type { ErrorName, ErrorParams } from './errors.js';
 import type { RequestId } from './stream-request.js';
 
 export type { OutputFormat, Precision, SampleRate, ErrorName, ErrorParams, RequestId };
 
-/** `audio_timestamps`: graphemes and IPA phonemes with `[start, end]` seconds from the request's start. */
-export type AudioTimestamps = Alignment;
+/**
+ * `audio_timestamps`: graphemes and IPA phonemes with `[start, end]` seconds from the request's start. Written
+ * out rather than imported from synthesis (whose module pulls in the audio layer, which browsers cannot load);
+ * frames.ts puts synthesis's Alignment into it with `satisfies`, so the two cannot drift.
+ */
+export interface AudioTimestamps {
+  graph_chars: string[];
+  graph_times: [number, number][];
+  phon_chars: string[];
+  phon_times: [number, number][];
+}
 
 /** The body shared by WebSocket requests, `POST /synthesize` and `POST /stream` (sections 1–3). */
 export interface SpeechRequestBody {

@@ -1,6 +1,5 @@
 /**
- * PENDING (enabled by the coordinator once the agent extensions of protocol.md section 7 are merged; rename to
- * extensions.test.ts): the client's cancel and text streaming against a real server.
+ * The client's cancel and text streaming against a real server.
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';

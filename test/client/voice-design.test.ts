@@ -1,6 +1,5 @@
 /**
- * PENDING (enabled by the coordinator once voice design, protocol.md section 6, is merged; rename to
- * voice-design.test.ts): the client's voice-design calls against a real server, and the kept voice spoken.
+ * the client's voice-design calls against a real server, and the kept voice spoken.
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
