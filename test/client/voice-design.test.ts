@@ -1,5 +1,5 @@
 /**
- * the client's voice-design calls against a real server, and the kept voice spoken.
+ * The client's voice-design calls against a real server, and the kept voice spoken.
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
