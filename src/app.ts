@@ -105,6 +105,9 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   const firstScan = rescanVoices().catch((error: unknown) => log.error({ err: error, dataDir: options.dataDir }, 'the voice models could not be scanned'));
   // The codecs of /v1/audio/speech load with the engines, so no first request of a format waits for its library.
   const warm = Promise.all([engines.ready(), warmStreamEncoders(), firstScan]).then(() => undefined);
+  // Awaited below, or by the server's readiness; a start that fails before either must not leave it unhandled
+  // (closing the engines rejects it, which would end the process before the real error is told).
+  warm.catch(() => undefined);
   if (options.listenBeforeWarm !== true) {
     try {
       await warm;
