@@ -129,7 +129,7 @@ export async function listDesignsRoute(exchange: HttpExchange): Promise<void> {
 
 /** GET /api/v2/voice-design/{design}/samples/{index}.wav */
 export async function designSampleRoute({ request, response, params, context }: HttpExchange): Promise<void> {
-  const wav = context.library.sample((params['design'] ?? '').toLowerCase(), Number(params['index']));
+  const wav = await context.library.sample((params['design'] ?? '').toLowerCase(), Number(params['index']));
   if (wav === undefined) {
     await sendError(request, response, { status: 404, errorName: 'NotFound', message: 'No such sample: it was never made, or its design was deleted or swept (samples are kept 4 hours).' });
     return;
