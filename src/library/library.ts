@@ -52,14 +52,27 @@ const MAX_DESCRIPTION_CHARS = 1000;
 /** Ranges of `settings` (protocol.md section 4): semitones, and rate and volume multipliers. */
 const SETTING_RANGES: Readonly<Record<keyof VoiceSettings, readonly [number, number]>> = { pitch: [-12, 12], rate: [0.5, 2], volume: [0, 4] };
 
-/** A refusal the contract answers with a status of its own (403 for built-in voices, 422 for what cannot be made). */
+/**
+ * A refusal the contract answers with a status of its own (403 for built-in voices, 422 for what cannot be
+ * made, 503 while the library's database cannot be used).
+ */
 export class LibraryRefusal extends Error {
   override readonly name = 'LibraryRefusal';
   constructor(
-    readonly status: 403 | 422,
+    readonly status: 403 | 422 | 503,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
+  }
+}
+
+/** A store call; its failure (PostgreSQL away, a file that cannot be written) is a 503 the client may retry. */
+async function stored<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new LibraryRefusal(503, `The voice library's database cannot be used right now (${(error as Error).message}); retry in a few seconds.`, { cause: error });
   }
 }
 
@@ -240,7 +253,7 @@ export class VoiceLibrary {
   }
 
   private async insert(record: LibraryVoiceRecord): Promise<Voice> {
-    await this.options.store.insertVoice(record);
+    await stored(() => this.options.store.insertVoice(record));
     this.records.set(record.uuid, record);
     this.publish();
     return this.options.catalogue.find(record.uuid)!;
@@ -263,7 +276,7 @@ export class VoiceLibrary {
       ...(input.settings === undefined ? {} : { settings: input.settings, spec: this.applySettings(record.engine, record.baseSpec, input.settings) }),
       updatedAt: new Date(this.now()).toISOString(),
     };
-    const updated = await this.options.store.updateVoice(record.uuid, changes);
+    const updated = await stored(() => this.options.store.updateVoice(record.uuid, changes));
     if (updated === undefined) throw new VoxwireError('VoiceNotFound', `No voice has the uuid "${uuid}".`, { voice_uuid: uuid });
     this.records.set(updated.uuid, updated);
     this.publish();
@@ -273,7 +286,7 @@ export class VoiceLibrary {
   /** DELETE /api/v2/voices/{uuid}: gone from the catalogue at once; its design's samples too, unless another voice uses it. */
   async remove(uuid: string): Promise<void> {
     const record = this.own(uuid);
-    await this.options.store.deleteVoice(record.uuid);
+    await stored(() => this.options.store.deleteVoice(record.uuid));
     this.records.delete(record.uuid);
     this.publish();
     const design = record.design?.designUuid;
@@ -281,14 +294,16 @@ export class VoiceLibrary {
   }
 
   private async dropDesign(uuid: string): Promise<void> {
-    await this.options.store.deleteDesign(uuid);
-    await this.samples.drop(uuid);
+    await stored(async () => {
+      await this.options.store.deleteDesign(uuid);
+      await this.samples.drop(uuid);
+    });
   }
 
   /** The sample WAV of a design's candidate, or undefined when there is none (unknown, or swept). */
   async sample(designUuid: string, index: number): Promise<Buffer | undefined> {
     if (!/^[0-9a-f-]{36}$/.test(designUuid) || !Number.isInteger(index) || index < 0 || index >= CANDIDATES_PER_DESIGN) return undefined;
-    return this.samples.get(designUuid, index);
+    return stored(() => this.samples.get(designUuid, index));
   }
 
   /**
@@ -313,7 +328,8 @@ export class VoiceLibrary {
     const candidates = Array.from({ length: CANDIDATES_PER_DESIGN }, (_, index) => plugin.designer.candidate(reading.attributes, index));
     const uuid = uuidV5(DESIGN_NAMESPACE, `${plugin.id}\n${text.toLowerCase().replace(/\s+/g, ' ')}`);
     // Rendered together: the engine's workers share them out.
-    await this.samples.put(uuid, await Promise.all(candidates.map((candidate) => this.renderSample(plugin, candidate, signal))));
+    const wavs = await Promise.all(candidates.map((candidate) => this.renderSample(plugin, candidate, signal)));
+    await stored(() => this.samples.put(uuid, wavs));
     const design: DesignRecord = {
       uuid,
       prompt: text,
@@ -324,7 +340,7 @@ export class VoiceLibrary {
       filters: filtersOf(reading.attributes, candidates[0]!.language),
       createdAt: new Date(this.now()).toISOString(),
     };
-    await this.options.store.putDesign(design);
+    await stored(() => this.options.store.putDesign(design));
     return design;
   }
 
@@ -340,12 +356,12 @@ export class VoiceLibrary {
 
   /** The designs kept, newest first. */
   designs(): Promise<DesignRecord[]> {
-    return this.options.store.listDesigns();
+    return stored(() => this.options.store.listDesigns());
   }
 
   /** Promotes candidate `index` of design `designUuid` to a voice of the library named `name`. */
   async promote(designUuid: string, index: number, name: string): Promise<Voice> {
-    const design = /^[0-9a-f-]{36}$/i.test(designUuid) ? await this.options.store.getDesign(designUuid.toLowerCase()) : undefined;
+    const design = /^[0-9a-f-]{36}$/i.test(designUuid) ? await stored(() => this.options.store.getDesign(designUuid.toLowerCase())) : undefined;
     if (design === undefined) throw new VoxwireError('VoiceNotFound', `No voice design has the uuid "${designUuid}" (designs are kept ${SAMPLE_LIFETIME_MS / 3_600_000} hours).`, { voice_uuid: designUuid });
     const candidate = Number.isInteger(index) ? design.candidates[index] : undefined;
     if (candidate === undefined) {

@@ -366,6 +366,14 @@ test('PostgreSQL stopped: stored keys get a clear 503, other requests are served
   const failedCreate = await keys('create', '--name', 'while-down');
   assert.equal(failedCreate.code, 1);
   assert.match(failedCreate.stderr, /PostgreSQL database voxwire at 127\.0\.0\.1:\d+ \(--database-url\)/);
+  // The library: the voices known are still listed and served; a change is refused with a 503 to retry.
+  const newVoice = { name: 'While Down', base_voice_uuid: DEFAULT_VOICE.uuid };
+  const refusedVoice = await send(nodeA.httpUrl, '/api/v2/voices', { headers: bearer(ENV_KEY), body: newVoice });
+  assert.equal(refusedVoice.status, 503);
+  assert.equal(refusedVoice.headers['retry-after'], '2');
+  assert.equal(jsonOf(refusedVoice)['error_name'], 'ServiceUnavailable');
+  assert.match(String(jsonOf(refusedVoice)['message']), /voice library's database cannot be used right now/);
+  assert.equal((await send(nodeB.httpUrl, '/api/v2/voices', { headers: bearer(ENV_KEY) })).status, 200);
 
   await postgres.start();
   for (const node of [nodeA, nodeB]) {
@@ -373,5 +381,6 @@ test('PostgreSQL stopped: stored keys get a clear 503, other requests are served
     assert.deepEqual(await ready(node), { status: 200, body: { status: 'ready' } });
   }
   assert.equal((await keys('list')).stdout, before, 'every key as it was');
+  assert.equal((await send(nodeA.httpUrl, '/api/v2/voices', { headers: bearer(ENV_KEY), body: { name: 'After The Outage', base_voice_uuid: DEFAULT_VOICE.uuid } })).status, 200, 'the library writable again');
   assert.equal((await scrape(nodeB.httpUrl)).get('voxwire_cluster_database_up'), 1);
 });
