@@ -290,7 +290,8 @@ export class VoiceLibrary {
     this.records.delete(record.uuid);
     this.publish();
     const design = record.design?.designUuid;
-    if (design !== undefined && ![...this.records.values()].some((other) => other.design?.designUuid === design)) await this.dropDesign(design);
+    // The voice is gone either way: a design left behind by a failed clean-up is swept with the unpromoted ones.
+    if (design !== undefined && ![...this.records.values()].some((other) => other.design?.designUuid === design)) await this.dropDesign(design).catch(() => undefined);
   }
 
   private async dropDesign(uuid: string): Promise<void> {
