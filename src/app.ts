@@ -23,6 +23,7 @@ import { startServer, type RunningServer, type ServerSettings } from './server/s
 import { createPipeline } from './synthesis/pipeline.js';
 import { VoiceCatalogue } from './voices/catalogue.js';
 import { DESIGN_FOLDER, VoiceLibrary } from './library/library.js';
+import { openPostgresLibrary } from './library/postgres-store.js';
 import { openSqliteLibrary } from './library/sqlite-store.js';
 import type { VoiceLibraryStore } from './library/store.js';
 import { ModelVoices, type RescanReport } from './voices/models.js';
@@ -44,7 +45,7 @@ export interface VoxwireOptions {
    * served and the library lives in memory (samples in a temporary folder) for the server's lifetime.
    */
   readonly dataDir?: string;
-  /** postgres://…: the key store in PostgreSQL, shared by a cluster's nodes (instead of dataDir's file). */
+  /** postgres://…: the key store and the voice library (designs and samples too) in PostgreSQL, shared by a cluster's nodes. */
   readonly databaseUrl?: string;
   /** redis://…: connection limits shared by every node on this Redis. */
   readonly redisUrl?: string;
@@ -126,7 +127,7 @@ export async function startVoxwire(options: VoxwireOptions = {}): Promise<Voxwir
   const dropScratch = samples.remove;
   try {
     library = await VoiceLibrary.open({
-      store: options.libraryStore ?? openSqliteLibrary(options.dataDir, (problem) => log.warn(`cannot write ${problem}`)),
+      store: options.libraryStore ?? (options.databaseUrl ? await openPostgresLibrary(options.databaseUrl) : openSqliteLibrary(options.dataDir, (problem) => log.warn(`cannot write ${problem}`))),
       catalogue: voices,
       pipeline,
       plugins: plugins.filter((plugin) => engines.ids.includes(plugin.id)),

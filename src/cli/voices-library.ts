@@ -1,19 +1,22 @@
 /**
- * `voxwire voices create|rename|delete`: the voice library of a data folder from the command line. A running
- * server on the same folder sees the change within about 2 seconds (it reads the library again).
+ * `voxwire voices create|rename|delete`: the voice library of a data folder (or, with `--database-url`, of a
+ * cluster's PostgreSQL database) from the command line. A running server on the same folder sees the change
+ * within about 2 seconds (it reads the library again); the nodes on the same database at once (NOTIFY).
  */
 import { parseArgs } from 'node:util';
 import { loadSettings } from '../config/settings.js';
 import { LibraryRefusal, openOfflineLibrary, parseSettings, type VoiceLibrary } from '../library/library.js';
 import { catalogueError } from '../protocol/errors.js';
+import { storageLocation } from '../storage/database.js';
 import { VoiceCatalogue, type Voice } from '../voices/catalogue.js';
 
 export const LIBRARY_USAGE = `  voxwire voices create NAME [--base VOICE] [--language TAG] [--pitch=ST] [--rate X] [--volume X] [--description TEXT]
   voxwire voices rename VOICE NEW_NAME    VOICE: a library voice's uuid or name
-  voxwire voices delete VOICE             (each takes --data-dir DIR)`;
+  voxwire voices delete VOICE             (each takes --data-dir DIR or --database-url URL)`;
 
 const OPTIONS = {
   'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
   base: { type: 'string' },
   language: { type: 'string' },
   pitch: { type: 'string' },
@@ -24,7 +27,7 @@ const OPTIONS = {
 
 type Parsed = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>>;
 
-/** Opens the data folder's library, runs `work`, and turns refusals into messages and exit codes. */
+/** Opens the library (the data folder's, or the database's), runs `work`, and turns refusals into messages and exit codes. */
 async function withLibrary(args: readonly string[], work: (library: VoiceLibrary, catalogue: VoiceCatalogue, parsed: Parsed) => Promise<string>): Promise<number> {
   let parsed: Parsed;
   try {
@@ -34,7 +37,9 @@ async function withLibrary(args: readonly string[], work: (library: VoiceLibrary
     return 2;
   }
   const catalogue = new VoiceCatalogue();
-  const library = await openOfflineLibrary(parsed.values['data-dir'] ?? loadSettings([]).dataDir, catalogue);
+  const defaults = loadSettings([]);
+  const location = storageLocation(parsed.values['data-dir'] ?? defaults.dataDir, parsed.values['database-url'] ?? defaults.databaseUrl);
+  const library = await openOfflineLibrary(location, catalogue);
   try {
     console.log(await work(library, catalogue, parsed));
     return 0;

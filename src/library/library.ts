@@ -2,7 +2,11 @@
  * The voice library of one server: user voices (derived from another voice, or promoted from a design
  * candidate) kept in a VoiceLibraryStore and served through the server's VoiceCatalogue as its `library`
  * source, so every endpoint and the pipeline see a change as soon as the store has it; and voice designs,
- * whose candidate samples are WAV files under `<data-dir>/voice-design/<design uuid>/`.
+ * whose candidate samples are WAV files under `<data-dir>/voice-design/<design uuid>/` on SQLite, and rows of
+ * the database on PostgreSQL (the store's `samples`), so that every node of a cluster serves them.
+ *
+ * Changes made elsewhere (the CLI, another node) are read again: at once when the store announces them
+ * (PostgreSQL's NOTIFY), else by a poll every REFRESH_INTERVAL_MS.
  *
  * A deleted voice leaves the catalogue before the delete is answered, so every request that looks it up from
  * then on (a WebSocket request queued earlier checks again when it starts) gets VoiceNotFound; its design's
@@ -21,8 +25,11 @@ import { createPipeline, type SynthesisPipeline } from '../synthesis/pipeline.js
 import { renderWhole } from '../synthesis/render.js';
 import { planFromText } from '../synthesis/ssml/index.js';
 import { DEFAULT_VOICE, uuidV5, type Voice, type VoiceCatalogue } from '../voices/catalogue.js';
-import { LIBRARY_DATABASE_FILE, openSqliteLibrary } from './sqlite-store.js';
-import type { DesignRecord, LibraryVoiceRecord, VoiceFilters, VoiceLibraryStore } from './store.js';
+import type { StorageLocation } from '../storage/database.js';
+import { openPostgresLibrary } from './postgres-store.js';
+import { LIBRARY_DATABASE_FILE } from './schema.js';
+import { openSqliteLibrary } from './sqlite-store.js';
+import type { DesignRecord, DesignSamples, LibraryVoiceRecord, VoiceFilters, VoiceLibraryStore } from './store.js';
 
 /** The catalogue source the library's voices are listed under. */
 export const LIBRARY_SOURCE = 'library';
@@ -45,14 +52,27 @@ const MAX_DESCRIPTION_CHARS = 1000;
 /** Ranges of `settings` (protocol.md section 4): semitones, and rate and volume multipliers. */
 const SETTING_RANGES: Readonly<Record<keyof VoiceSettings, readonly [number, number]>> = { pitch: [-12, 12], rate: [0.5, 2], volume: [0, 4] };
 
-/** A refusal the contract answers with a status of its own (403 for built-in voices, 422 for what cannot be made). */
+/**
+ * A refusal the contract answers with a status of its own (403 for built-in voices, 422 for what cannot be
+ * made, 503 while the library's database cannot be used).
+ */
 export class LibraryRefusal extends Error {
   override readonly name = 'LibraryRefusal';
   constructor(
-    readonly status: 403 | 422,
+    readonly status: 403 | 422 | 503,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
+  }
+}
+
+/** A store call; its failure (PostgreSQL away, a file that cannot be written) is a 503 the client may retry. */
+async function stored<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new LibraryRefusal(503, `The voice library's database cannot be used right now (${(error as Error).message}); retry in a few seconds.`, { cause: error });
   }
 }
 
@@ -76,8 +96,8 @@ export interface VoiceLibraryOptions {
   readonly pipeline: SynthesisPipeline;
   /** The running engines' plug-ins, in registration order (the first whose designer can honour a prompt designs it). */
   readonly plugins: readonly EnginePlugin[];
-  /** Folder of the candidate samples. */
-  readonly samplesDir: string;
+  /** Folder of the candidate samples; needed unless the store keeps them (its `samples`). */
+  readonly samplesDir?: string;
   readonly now?: () => number;
 }
 
@@ -90,19 +110,46 @@ export class VoiceLibrary {
   private changes = 0;
   private readonly timers: NodeJS.Timeout[];
   private readonly now: () => number;
+  private readonly samples: DesignSamples;
+  private readonly unwatch: (() => Promise<void>) | undefined;
+  /** One read of the store at a time: a change announced during a read is answered by a read right after it. */
+  private reading: Promise<void> | undefined;
+  private readAgain = false;
 
   private constructor(private readonly options: VoiceLibraryOptions) {
     this.now = options.now ?? Date.now;
+    const samples = options.store.samples ?? (options.samplesDir === undefined ? undefined : sampleFiles(options.samplesDir));
+    if (samples === undefined) throw new Error('a voice library whose store keeps no samples needs a samples folder');
+    this.samples = samples;
     // A failed sweep or refresh is tried again at the next tick; the voices already known stay in use meanwhile.
     this.timers = [
       setInterval(() => void this.sweep().catch(() => undefined), SWEEP_INTERVAL_MS),
       setInterval(() => void this.refresh().catch(() => undefined), REFRESH_INTERVAL_MS),
     ];
     for (const timer of this.timers) timer.unref();
+    this.unwatch = options.store.watch?.(() => void this.refresh().catch(() => undefined));
   }
 
-  /** Reads the store again and republishes when another process changed it. */
+  /**
+   * Reads the store again and republishes when another process changed it. Reads are serialized, so an older
+   * read never lands after a newer one; a call during a read is answered by one more read after it.
+   */
   async refresh(): Promise<void> {
+    if (this.reading !== undefined) {
+      this.readAgain = true;
+      return this.reading;
+    }
+    this.reading = this.readStore().finally(() => {
+      this.reading = undefined;
+      if (this.readAgain) {
+        this.readAgain = false;
+        void this.refresh().catch(() => undefined);
+      }
+    });
+    return this.reading;
+  }
+
+  private async readStore(): Promise<void> {
     const before = this.changes;
     const stored = await this.options.store.listVoices();
     if (before !== this.changes) return;
@@ -115,7 +162,12 @@ export class VoiceLibrary {
   /** Loads the stored voices into the catalogue and sweeps old samples. */
   static async open(options: VoiceLibraryOptions): Promise<VoiceLibrary> {
     const library = new VoiceLibrary(options);
-    for (const record of await options.store.listVoices()) library.records.set(record.uuid, record);
+    try {
+      for (const record of await options.store.listVoices()) library.records.set(record.uuid, record);
+    } catch (error) {
+      await library.close();
+      throw error;
+    }
     library.publish();
     // A sweep that fails (a library served read-only) must not stop the start; the next one tries again.
     await library.sweep().catch(() => undefined);
@@ -201,7 +253,7 @@ export class VoiceLibrary {
   }
 
   private async insert(record: LibraryVoiceRecord): Promise<Voice> {
-    await this.options.store.insertVoice(record);
+    await stored(() => this.options.store.insertVoice(record));
     this.records.set(record.uuid, record);
     this.publish();
     return this.options.catalogue.find(record.uuid)!;
@@ -224,7 +276,7 @@ export class VoiceLibrary {
       ...(input.settings === undefined ? {} : { settings: input.settings, spec: this.applySettings(record.engine, record.baseSpec, input.settings) }),
       updatedAt: new Date(this.now()).toISOString(),
     };
-    const updated = await this.options.store.updateVoice(record.uuid, changes);
+    const updated = await stored(() => this.options.store.updateVoice(record.uuid, changes));
     if (updated === undefined) throw new VoxwireError('VoiceNotFound', `No voice has the uuid "${uuid}".`, { voice_uuid: uuid });
     this.records.set(updated.uuid, updated);
     this.publish();
@@ -234,30 +286,25 @@ export class VoiceLibrary {
   /** DELETE /api/v2/voices/{uuid}: gone from the catalogue at once; its design's samples too, unless another voice uses it. */
   async remove(uuid: string): Promise<void> {
     const record = this.own(uuid);
-    await this.options.store.deleteVoice(record.uuid);
+    await stored(() => this.options.store.deleteVoice(record.uuid));
     this.records.delete(record.uuid);
     this.publish();
     const design = record.design?.designUuid;
-    if (design !== undefined && ![...this.records.values()].some((other) => other.design?.designUuid === design)) await this.dropDesign(design);
+    // The voice is gone either way: a design left behind by a failed clean-up is swept with the unpromoted ones.
+    if (design !== undefined && ![...this.records.values()].some((other) => other.design?.designUuid === design)) await this.dropDesign(design).catch(() => undefined);
   }
 
   private async dropDesign(uuid: string): Promise<void> {
-    await this.options.store.deleteDesign(uuid);
-    rmSync(this.designFolder(uuid), { recursive: true, force: true });
-  }
-
-  private designFolder(uuid: string): string {
-    return path.join(this.options.samplesDir, uuid);
+    await stored(async () => {
+      await this.options.store.deleteDesign(uuid);
+      await this.samples.drop(uuid);
+    });
   }
 
   /** The sample WAV of a design's candidate, or undefined when there is none (unknown, or swept). */
-  sample(designUuid: string, index: number): Buffer | undefined {
+  async sample(designUuid: string, index: number): Promise<Buffer | undefined> {
     if (!/^[0-9a-f-]{36}$/.test(designUuid) || !Number.isInteger(index) || index < 0 || index >= CANDIDATES_PER_DESIGN) return undefined;
-    try {
-      return readFileSync(path.join(this.designFolder(designUuid), `${index}.wav`));
-    } catch {
-      return undefined;
-    }
+    return stored(() => this.samples.get(designUuid, index));
   }
 
   /**
@@ -281,16 +328,9 @@ export class VoiceLibrary {
     }
     const candidates = Array.from({ length: CANDIDATES_PER_DESIGN }, (_, index) => plugin.designer.candidate(reading.attributes, index));
     const uuid = uuidV5(DESIGN_NAMESPACE, `${plugin.id}\n${text.toLowerCase().replace(/\s+/g, ' ')}`);
-    const folder = this.designFolder(uuid);
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
     // Rendered together: the engine's workers share them out.
-    const samples = await Promise.all(candidates.map((candidate) => this.renderSample(plugin, candidate, signal)));
-    for (const [index, wav] of samples.entries()) {
-      // Written aside and renamed, so a client fetching the sample never reads half a file.
-      const file = path.join(folder, `${index}.wav`);
-      writeFileSync(`${file}.part`, wav);
-      renameSync(`${file}.part`, file);
-    }
+    const wavs = await Promise.all(candidates.map((candidate) => this.renderSample(plugin, candidate, signal)));
+    await stored(() => this.samples.put(uuid, wavs));
     const design: DesignRecord = {
       uuid,
       prompt: text,
@@ -301,7 +341,7 @@ export class VoiceLibrary {
       filters: filtersOf(reading.attributes, candidates[0]!.language),
       createdAt: new Date(this.now()).toISOString(),
     };
-    await this.options.store.putDesign(design);
+    await stored(() => this.options.store.putDesign(design));
     return design;
   }
 
@@ -317,12 +357,12 @@ export class VoiceLibrary {
 
   /** The designs kept, newest first. */
   designs(): Promise<DesignRecord[]> {
-    return this.options.store.listDesigns();
+    return stored(() => this.options.store.listDesigns());
   }
 
   /** Promotes candidate `index` of design `designUuid` to a voice of the library named `name`. */
   async promote(designUuid: string, index: number, name: string): Promise<Voice> {
-    const design = /^[0-9a-f-]{36}$/i.test(designUuid) ? await this.options.store.getDesign(designUuid.toLowerCase()) : undefined;
+    const design = /^[0-9a-f-]{36}$/i.test(designUuid) ? await stored(() => this.options.store.getDesign(designUuid.toLowerCase())) : undefined;
     if (design === undefined) throw new VoxwireError('VoiceNotFound', `No voice design has the uuid "${designUuid}" (designs are kept ${SAMPLE_LIFETIME_MS / 3_600_000} hours).`, { voice_uuid: designUuid });
     const candidate = Number.isInteger(index) ? design.candidates[index] : undefined;
     if (candidate === undefined) {
@@ -361,6 +401,8 @@ export class VoiceLibrary {
 
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
+    await this.unwatch?.();
+    await this.reading?.catch(() => undefined);
     await this.options.store.close();
   }
 }
@@ -414,23 +456,50 @@ function filtersOf(attributes: VoiceAttributes, language: string): VoiceFilters 
   };
 }
 
+/** Design samples as WAV files in `folder`, one folder per design. */
+function sampleFiles(folder: string): DesignSamples {
+  const designFolder = (uuid: string): string => path.join(folder, uuid);
+  return {
+    async put(designUuid, wavs) {
+      mkdirSync(designFolder(designUuid), { recursive: true, mode: 0o700 });
+      for (const [index, wav] of wavs.entries()) {
+        // Written aside and renamed, so a client fetching the sample never reads half a file.
+        const file = path.join(designFolder(designUuid), `${index}.wav`);
+        writeFileSync(`${file}.part`, wav);
+        renameSync(`${file}.part`, file);
+      }
+    },
+    async get(designUuid, index) {
+      try {
+        return readFileSync(path.join(designFolder(designUuid), `${index}.wav`));
+      } catch {
+        return undefined;
+      }
+    },
+    async drop(designUuid) {
+      rmSync(designFolder(designUuid), { recursive: true, force: true });
+    },
+  };
+}
+
 /**
- * The library of a data folder without a running server (the CLI, `voxwire say`): its voices join `catalogue`;
- * it can create, change and delete voices, but not design (no engine runs).
+ * The library of a data folder or a PostgreSQL database without a running server (the CLI, `voxwire say`):
+ * its voices join `catalogue`; it can create, change and delete voices, but not design (no engine runs).
  */
-export function openOfflineLibrary(dataDir: string, catalogue: VoiceCatalogue): Promise<VoiceLibrary> {
+export async function openOfflineLibrary(location: StorageLocation, catalogue: VoiceCatalogue): Promise<VoiceLibrary> {
+  const store = location.kind === 'postgres' ? await openPostgresLibrary(location.url) : openSqliteLibrary(location.dataDir);
   return VoiceLibrary.open({
-    store: openSqliteLibrary(dataDir),
+    store,
     catalogue,
     pipeline: createPipeline(registryOf([])),
     plugins: BUILT_IN_ENGINES,
-    samplesDir: path.join(dataDir, DESIGN_FOLDER),
+    ...(location.kind === 'sqlite' ? { samplesDir: path.join(location.dataDir, DESIGN_FOLDER) } : {}),
   });
 }
 
 /** Adds the voices of the data folder's library to `catalogue`, when the folder has a library (none is created). */
 export async function addLibraryVoices(dataDir: string, catalogue: VoiceCatalogue): Promise<void> {
   if (!existsSync(path.join(dataDir, LIBRARY_DATABASE_FILE))) return;
-  const library = await openOfflineLibrary(dataDir, catalogue);
+  const library = await openOfflineLibrary({ kind: 'sqlite', dataDir }, catalogue);
   await library.close();
 }

@@ -1,104 +1,18 @@
 /**
  * The voice library in the data folder: `library.sqlite` (better-sqlite3), beside the key store. Without a
  * data folder (servers started in a test, say) it is an in-memory database that lives as long as the server.
- * better-sqlite3 is synchronous; each call is one small indexed statement, so it answers in microseconds and
- * the interface's promises only keep the door open for a networked store.
+ * better-sqlite3 is synchronous; each call is one small indexed statement, so it answers in microseconds. Its
+ * tables are schema.ts's, shared with the PostgreSQL library (postgres-store.ts); design samples stay WAV
+ * files in the data folder (library.ts).
  */
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { DesignRecord, LibraryVoiceRecord, VoiceChanges, VoiceLibraryStore } from './store.js';
+import { changedRow, DESIGN_COLUMNS, designOf, designValues, LIBRARY_DATABASE_FILE, LIBRARY_SCHEMA, VOICE_COLUMNS, voiceOf, voiceValues, type DesignRow, type VoiceRow } from './schema.js';
+import type { VoiceChanges, VoiceLibraryStore } from './store.js';
 
-export const LIBRARY_DATABASE_FILE = 'library.sqlite';
-
-/** Migrations in order; `PRAGMA user_version` says how many have run. */
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE voices (
-     uuid TEXT PRIMARY KEY,
-     name TEXT NOT NULL,
-     description TEXT,
-     language TEXT NOT NULL,
-     gender TEXT NOT NULL,
-     engine TEXT NOT NULL,
-     spec TEXT NOT NULL,
-     base_spec TEXT NOT NULL,
-     settings TEXT NOT NULL,
-     design TEXT,
-     filters TEXT NOT NULL,
-     created_at TEXT NOT NULL,
-     updated_at TEXT NOT NULL
-   );
-   CREATE TABLE designs (
-     uuid TEXT PRIMARY KEY,
-     prompt TEXT NOT NULL,
-     engine TEXT NOT NULL,
-     candidates TEXT NOT NULL,
-     matched TEXT NOT NULL,
-     ignored TEXT NOT NULL,
-     filters TEXT NOT NULL,
-     created_at TEXT NOT NULL
-   );`,
-];
-
-interface VoiceRow {
-  readonly uuid: string;
-  readonly name: string;
-  readonly description: string | null;
-  readonly language: string;
-  readonly gender: string;
-  readonly engine: string;
-  readonly spec: string;
-  readonly base_spec: string;
-  readonly settings: string;
-  readonly design: string | null;
-  readonly filters: string;
-  readonly created_at: string;
-  readonly updated_at: string;
-}
-
-interface DesignRow {
-  readonly uuid: string;
-  readonly prompt: string;
-  readonly engine: string;
-  readonly candidates: string;
-  readonly matched: string;
-  readonly ignored: string;
-  readonly filters: string;
-  readonly created_at: string;
-}
-
-function voiceOf(row: VoiceRow): LibraryVoiceRecord {
-  return {
-    uuid: row.uuid,
-    name: row.name,
-    description: row.description,
-    language: row.language,
-    gender: row.gender === 'male' || row.gender === 'female' ? row.gender : 'unknown',
-    engine: row.engine,
-    spec: JSON.parse(row.spec) as LibraryVoiceRecord['spec'],
-    baseSpec: JSON.parse(row.base_spec) as LibraryVoiceRecord['baseSpec'],
-    settings: JSON.parse(row.settings) as LibraryVoiceRecord['settings'],
-    design: row.design === null ? null : (JSON.parse(row.design) as LibraryVoiceRecord['design']),
-    filters: JSON.parse(row.filters) as LibraryVoiceRecord['filters'],
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function designOf(row: DesignRow): DesignRecord {
-  return {
-    uuid: row.uuid,
-    prompt: row.prompt,
-    engine: row.engine,
-    candidates: JSON.parse(row.candidates) as DesignRecord['candidates'],
-    matched: JSON.parse(row.matched) as string[],
-    ignored: JSON.parse(row.ignored) as string[],
-    filters: JSON.parse(row.filters) as DesignRecord['filters'],
-    createdAt: row.created_at,
-  };
-}
-
-const VOICE_COLUMNS = 'uuid, name, description, language, gender, engine, spec, base_spec, settings, design, filters, created_at, updated_at';
+/** The shared schema's SQLite text, in order; `PRAGMA user_version` says how many have run. */
+const MIGRATIONS: readonly string[] = LIBRARY_SCHEMA.migrations.map((migration) => migration.sqlite);
 
 function migrate(db: Database.Database): void {
   const version = Number(db.pragma('user_version', { simple: true }));
@@ -157,34 +71,13 @@ function storeOver(db: Database.Database): VoiceLibraryStore {
       return db.prepare<VoiceRow>(`SELECT ${VOICE_COLUMNS} FROM voices ORDER BY created_at, uuid`).all().map(voiceOf);
     },
     async insertVoice(voice) {
-      db.prepare(`INSERT INTO voices (${VOICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        voice.uuid,
-        voice.name,
-        voice.description,
-        voice.language,
-        voice.gender,
-        voice.engine,
-        JSON.stringify(voice.spec),
-        JSON.stringify(voice.baseSpec),
-        JSON.stringify(voice.settings),
-        voice.design === null ? null : JSON.stringify(voice.design),
-        JSON.stringify(voice.filters),
-        voice.createdAt,
-        voice.updatedAt,
-      );
+      db.prepare(`INSERT INTO voices (${VOICE_COLUMNS}) VALUES (${VOICE_COLUMNS.replace(/\w+/g, '?')})`).run(...voiceValues(voice));
     },
     async updateVoice(uuid: string, changes: VoiceChanges) {
       return db.transaction(() => {
         const row = db.prepare<VoiceRow>(`SELECT ${VOICE_COLUMNS} FROM voices WHERE uuid = ?`).get(uuid);
         if (row === undefined) return undefined;
-        const next: VoiceRow = {
-          ...row,
-          name: changes.name ?? row.name,
-          description: changes.description === undefined ? row.description : changes.description,
-          spec: changes.spec === undefined ? row.spec : JSON.stringify(changes.spec),
-          settings: changes.settings === undefined ? row.settings : JSON.stringify(changes.settings),
-          updated_at: changes.updatedAt,
-        };
+        const next = changedRow(row, changes);
         db.prepare('UPDATE voices SET name = ?, description = ?, spec = ?, settings = ?, updated_at = ? WHERE uuid = ?').run(next.name, next.description, next.spec, next.settings, next.updated_at, uuid);
         return voiceOf(next);
       })();
@@ -193,23 +86,14 @@ function storeOver(db: Database.Database): VoiceLibraryStore {
       return db.prepare('DELETE FROM voices WHERE uuid = ?').run(uuid).changes > 0;
     },
     async putDesign(design) {
-      db.prepare('INSERT OR REPLACE INTO designs (uuid, prompt, engine, candidates, matched, ignored, filters, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-        design.uuid,
-        design.prompt,
-        design.engine,
-        JSON.stringify(design.candidates),
-        JSON.stringify(design.matched),
-        JSON.stringify(design.ignored),
-        JSON.stringify(design.filters),
-        design.createdAt,
-      );
+      db.prepare(`INSERT OR REPLACE INTO designs (${DESIGN_COLUMNS}) VALUES (${DESIGN_COLUMNS.replace(/\w+/g, '?')})`).run(...designValues(design));
     },
     async getDesign(uuid) {
-      const row = db.prepare<DesignRow>('SELECT * FROM designs WHERE uuid = ?').get(uuid);
+      const row = db.prepare<DesignRow>(`SELECT ${DESIGN_COLUMNS} FROM designs WHERE uuid = ?`).get(uuid);
       return row === undefined ? undefined : designOf(row);
     },
     async listDesigns() {
-      return db.prepare<DesignRow>('SELECT * FROM designs ORDER BY created_at DESC, uuid').all().map(designOf);
+      return db.prepare<DesignRow>(`SELECT ${DESIGN_COLUMNS} FROM designs ORDER BY created_at DESC, uuid`).all().map(designOf);
     },
     async deleteDesign(uuid) {
       db.prepare('DELETE FROM designs WHERE uuid = ?').run(uuid);

@@ -68,7 +68,23 @@ export interface VoiceChanges {
   readonly updatedAt: string;
 }
 
+/** The WAV samples of designs' candidates, kept by a store that every node of a cluster reads. */
+export interface DesignSamples {
+  /** Replaces the design's samples: `wavs[k]` is candidate k's. */
+  put(designUuid: string, wavs: readonly Buffer[]): Promise<void>;
+  get(designUuid: string, index: number): Promise<Buffer | undefined>;
+  drop(designUuid: string): Promise<void>;
+}
+
 export interface VoiceLibraryStore {
+  /** The samples, when the store keeps them itself (PostgreSQL); absent, they are files in the library's samples folder. */
+  readonly samples?: DesignSamples;
+  /**
+   * Calls `onChange` whenever another process may have changed the voices (PostgreSQL's NOTIFY), and once
+   * when it starts (or resumes) listening; returns the function that stops watching. Absent: the
+   * library polls.
+   */
+  watch?(onChange: () => void): () => Promise<void>;
   /** Every user voice, oldest first. */
   listVoices(): Promise<LibraryVoiceRecord[]>;
   insertVoice(voice: LibraryVoiceRecord): Promise<void>;

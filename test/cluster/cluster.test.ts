@@ -2,7 +2,9 @@
  * Two voxwire nodes behind nginx, on one PostgreSQL and one Redis, all real servers from Debian's packages
  * (test/support/cluster.ts): what issue 17 says a cluster must show. The nodes start at the same moment on an
  * empty database; the per-key limit (3 here) holds across nodes; a key created at one node works at the other
- * and a revoked one is refused there within a second, open sockets included; a killed node's slots come free
+ * and a revoked one is refused there within a second, open sockets included; a voice designed at one node
+ * speaks identically at the other, its samples served there too, and a voice deleted at one is VoiceNotFound
+ * at the other within a second (`voxwire voices` on the database alike); a killed node's slots come free
  * within the lease; Redis or PostgreSQL going away degrades service the documented way and nothing is lost
  * when they return. Each step is one test, in order, on the same servers.
  */
@@ -19,6 +21,7 @@ import { scrape } from '../ops/ops-client.js';
 import { startChildServer, type ChildServer } from '../reliability/child-server.js';
 import { waitUntil } from '../reliability/wait.js';
 import { childSandbox } from '../support/child-env.js';
+import { api, design, sample } from '../library/helpers.js';
 import { startNginx, startPostgres, startRedis, type NginxServer, type PostgresServer, type RedisServer } from '../support/cluster.js';
 
 const run = promisify(execFile);
@@ -135,7 +138,7 @@ after(async () => {
 });
 
 test('two nodes started at once on an empty database both come up, and the migrations ran once', async () => {
-  assert.deepEqual(await postgres.sql('SELECT store, version FROM voxwire_migrations ORDER BY store, version', 'voxwire'), ['keys|1']);
+  assert.deepEqual(await postgres.sql('SELECT store, version FROM voxwire_migrations ORDER BY store, version', 'voxwire'), ['keys|1', 'library|1']);
   for (const node of [nodeA, nodeB]) assert.deepEqual(await ready(node), { status: 200, body: { status: 'ready' } });
   const metrics = await scrape(nodeA.httpUrl);
   assert.equal(metrics.get('voxwire_cluster_redis_up'), 1);
@@ -191,6 +194,100 @@ test('a key created at A works at B at once; revoked at A, it is refused at B wi
   assert.equal((await send(nodeB.httpUrl, '/synthesize', { headers: bearer(key), body: REQUEST })).status, 401);
   assert.equal((await speak(nodeA.streamUrl, key)).outcome, 'Unauthorized');
   console.log(`# key created: CLI ${createdAfter - created} ms, working at B ${worksAfterMs} ms after; revoked: B's socket closed ${closedAfterMs} ms after`);
+});
+
+/** The uuid a `voxwire voices` line starts with (after "Deleted ", for a delete). */
+const voiceUuidOf = (line: string): string => line.replace(/^Deleted /, '').split(/\s+/)[0]!;
+
+/** `voxwire voices …` against the cluster's database. */
+async function voicesCli(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, sandbox.args('voices', ...args, '--database-url', postgres.url), { env: sandbox.env });
+  return stdout.trim();
+}
+
+/** A seeded line in a library voice, over HTTP: status, and the audio or the error's name. */
+async function synthesize(node: ChildServer, voiceUuid: string): Promise<{ status: number; audio?: Buffer; errorName?: string }> {
+  const response = await send(node.httpUrl, '/synthesize', { headers: bearer(ENV_KEY), body: { voice_uuid: voiceUuid, data: '<speak seed="7">Every node speaks in this voice.</speak>', sample_rate: 22050, precision: 'PCM_16' } });
+  const json = jsonOf(response);
+  return response.status === 200 ? { status: 200, audio: Buffer.from(json['audio_content'] as string, 'base64') } : { status: response.status, errorName: String(json['error_name']) };
+}
+
+/** The same line streamed over a WebSocket: the WAV bytes, or the error's name. */
+async function stream(node: ChildServer, voiceUuid: string): Promise<{ audio?: Buffer; errorName?: string }> {
+  const client = await TestClient.connect(node.streamUrl, bearer(ENV_KEY));
+  try {
+    client.send({ voice_uuid: voiceUuid, data: '<speak seed="7">Every node streams this voice.</speak>', sample_rate: 22050, precision: 'PCM_16' });
+    const [terminal] = await client.waitForTerminals(1);
+    return terminal?.type === 'audio_end' ? { audio: Buffer.from(joinAudio(client.frames)) } : { errorName: String(terminal?.['error_name']) };
+  } finally {
+    client.close();
+  }
+}
+
+async function listedAt(node: ChildServer): Promise<Record<string, unknown>[]> {
+  return jsonOf(await send(node.httpUrl, '/api/v2/voices?page_size=1000', { headers: bearer(ENV_KEY) }))['items'] as Record<string, unknown>[];
+}
+
+/** Waits (up to `boundMs`) for `check` and says how long it took. */
+async function within(boundMs: number, what: string, check: () => Promise<boolean>): Promise<number> {
+  const start = Date.now();
+  await waitUntil(check, boundMs, what);
+  return Date.now() - start;
+}
+
+test('a voice designed at A speaks byte-identically at B, B serves its samples, and deleted at B it is VoiceNotFound at A within a second, queued requests included', async () => {
+  const atA = api(nodeA.httpUrl, ENV_KEY);
+  const atB = api(nodeB.httpUrl, ENV_KEY);
+  const answer = await design(atA, 'a slow british woman');
+  for (const candidate of answer.voice_candidates) {
+    const [fromA, fromB] = [await sample(atA, candidate), await sample(atB, candidate)];
+    assert.ok(fromB.bytes.equals(fromA.bytes), `candidate ${candidate.voice_sample_index}'s sample the same at B`);
+    assert.ok(rms(fromB.samples) > 0.02, 'a spoken sample');
+  }
+  const candidate = answer.voice_candidates[1]!;
+  const promoted = await atA.call(`/api/v2/voice-design/${candidate.uuid}/1/create_rapid_voice`, { voice_name: 'Clustered' });
+  assert.equal(promoted.status, 202, JSON.stringify(promoted.json));
+  const voiceUuid = promoted.json['voice_uuid'] as string;
+  const listedAfterMs = await within(1000, 'the new voice listed at B within a second', async () => (await listedAt(nodeB)).some((voice) => voice['uuid'] === voiceUuid));
+  const [httpA, httpB] = [await synthesize(nodeA, voiceUuid), await synthesize(nodeB, voiceUuid)];
+  assert.equal(httpB.status, 200, httpB.errorName);
+  assert.ok(httpB.audio!.equals(httpA.audio!), 'HTTP: the same bytes at A and B');
+  const [wsA, wsB] = [await stream(nodeA, voiceUuid), await stream(nodeB, voiceUuid)];
+  assert.ok(wsB.audio !== undefined && wsA.audio !== undefined, `streamed: ${wsA.errorName ?? ''} ${wsB.errorName ?? ''}`);
+  assert.ok(wsB.audio.equals(wsA.audio), 'WebSocket: the same bytes at A and B');
+  assert.ok(rms(wavSamples(parseWav(wsB.audio))) > 0.02, 'real speech');
+
+  // A socket at A with a request for the voice queued behind a long one; the voice is deleted at B meanwhile.
+  const socket = await TestClient.connect(nodeA.streamUrl, bearer(ENV_KEY));
+  try {
+    socket.send({ voice_uuid: DEFAULT_VOICE.uuid, data: 'A sentence that takes a while to say. '.repeat(40), request_id: 1, binary_response: true });
+    socket.send({ voice_uuid: voiceUuid, data: 'Queued behind the first.', request_id: 2 });
+    await socket.waitFor(() => socket.received.some((item) => item.kind === 'binary'));
+    const deleted = await atB.call(`/api/v2/voices/${voiceUuid}`, undefined, 'DELETE');
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.json));
+    const goneAfterMs = await within(1000, 'VoiceNotFound at A over HTTP within a second', async () => (await synthesize(nodeA, voiceUuid)).errorName === 'VoiceNotFound');
+    assert.equal((await stream(nodeA, voiceUuid)).errorName, 'VoiceNotFound', 'WebSocket at A');
+    const terminals = await socket.waitForTerminals(2, 60_000);
+    assert.equal(terminals[0]!.type, 'audio_end');
+    assert.deepEqual([terminals[1]!.request_id, terminals[1]!.error_name], [2, 'VoiceNotFound'], 'the request queued at A');
+    assert.equal((await atA.raw(new URL(candidate.audio_url).pathname)).status, 404, 'its samples gone, at A too');
+    console.log(`# library: promoted at A, listed at B ${listedAfterMs} ms after; deleted at B, VoiceNotFound at A ${goneAfterMs} ms after`);
+  } finally {
+    socket.close();
+  }
+});
+
+test('`voxwire voices create|rename|delete --database-url` change what every node serves', async () => {
+  const base = voiceUuidOf(await voicesCli('create', 'Operator Voice', '--base', DEFAULT_VOICE.uuid, '--rate', '0.8'));
+  const nameAt = async (node: ChildServer): Promise<unknown> => (await listedAt(node)).find((voice) => voice['uuid'] === base)?.['name'];
+  await within(1000, 'created: listed at both nodes', async () => (await nameAt(nodeA)) === 'Operator Voice' && (await nameAt(nodeB)) === 'Operator Voice');
+  const spoken = await synthesize(nodeB, base);
+  assert.equal(spoken.status, 200, spoken.errorName);
+  assert.ok(rms(wavSamples(parseWav(spoken.audio!))) > 0.02);
+  assert.equal(voiceUuidOf(await voicesCli('rename', base, 'Renamed Voice')), base);
+  await within(1000, 'renamed at both nodes', async () => (await nameAt(nodeA)) === 'Renamed Voice' && (await nameAt(nodeB)) === 'Renamed Voice');
+  assert.match(await voicesCli('delete', 'Renamed Voice'), /^Deleted /);
+  await within(1000, 'deleted: VoiceNotFound at both nodes', async () => (await synthesize(nodeA, base)).errorName === 'VoiceNotFound' && (await synthesize(nodeB, base)).errorName === 'VoiceNotFound');
 });
 
 test('kill -9 of a node frees its connection slots within the lease', async () => {
@@ -269,6 +366,14 @@ test('PostgreSQL stopped: stored keys get a clear 503, other requests are served
   const failedCreate = await keys('create', '--name', 'while-down');
   assert.equal(failedCreate.code, 1);
   assert.match(failedCreate.stderr, /PostgreSQL database voxwire at 127\.0\.0\.1:\d+ \(--database-url\)/);
+  // The library: the voices known are still listed and served; a change is refused with a 503 to retry.
+  const newVoice = { name: 'While Down', base_voice_uuid: DEFAULT_VOICE.uuid };
+  const refusedVoice = await send(nodeA.httpUrl, '/api/v2/voices', { headers: bearer(ENV_KEY), body: newVoice });
+  assert.equal(refusedVoice.status, 503);
+  assert.equal(refusedVoice.headers['retry-after'], '2');
+  assert.equal(jsonOf(refusedVoice)['error_name'], 'ServiceUnavailable');
+  assert.match(String(jsonOf(refusedVoice)['message']), /voice library's database cannot be used right now/);
+  assert.equal((await send(nodeB.httpUrl, '/api/v2/voices', { headers: bearer(ENV_KEY) })).status, 200);
 
   await postgres.start();
   for (const node of [nodeA, nodeB]) {
@@ -276,5 +381,6 @@ test('PostgreSQL stopped: stored keys get a clear 503, other requests are served
     assert.deepEqual(await ready(node), { status: 200, body: { status: 'ready' } });
   }
   assert.equal((await keys('list')).stdout, before, 'every key as it was');
+  assert.equal((await send(nodeA.httpUrl, '/api/v2/voices', { headers: bearer(ENV_KEY), body: { name: 'After The Outage', base_voice_uuid: DEFAULT_VOICE.uuid } })).status, 200, 'the library writable again');
   assert.equal((await scrape(nodeB.httpUrl)).get('voxwire_cluster_database_up'), 1);
 });

@@ -2,7 +2,8 @@
  * The stores' database, one suite over both back ends (SQLite in a data folder, PostgreSQL from Debian's
  * package): versioned migrations that run once, also when two processes start on an empty database at the
  * same moment; a second store registering its own migrations; the key store and the server's key verifier
- * behaving the same on either, through the API and through the `voxwire keys` command.
+ * behaving the same on either, through the API and through the `voxwire keys` command; the voice library's
+ * store (voices, designs, and on PostgreSQL the design samples and the change announcements).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -15,6 +16,9 @@ import { promisify } from 'node:util';
 import { openPostgresStoreVerifier, openStoreVerifier, type StoreVerifier } from '../../src/keys/store-verifier.js';
 import { ConfigError, loadSettings } from '../../src/config/settings.js';
 import { KEY_SCHEMA, KeyStore, KeyStoreError } from '../../src/keys/store.js';
+import { openPostgresLibrary } from '../../src/library/postgres-store.js';
+import { openSqliteLibrary } from '../../src/library/sqlite-store.js';
+import type { DesignRecord, LibraryVoiceRecord, VoiceLibraryStore } from '../../src/library/store.js';
 import { openStore, type SqlDatabase, type StorageLocation } from '../../src/storage/database.js';
 import { migrate, type StoreSchema } from '../../src/storage/migrations.js';
 import { childSandbox } from '../support/child-env.js';
@@ -29,6 +33,7 @@ interface Backend {
   verifier(location: StorageLocation): Promise<StoreVerifier>;
   /** The CLI flag naming the location. */
   flag(location: StorageLocation): string[];
+  library(location: StorageLocation): Promise<VoiceLibraryStore>;
 }
 
 let postgres: PostgresServer;
@@ -45,6 +50,7 @@ const BACKENDS: Backend[] = [
     },
     verifier: async (location) => openStoreVerifier((location as { dataDir: string }).dataDir),
     flag: (location) => ['--data-dir', (location as { dataDir: string }).dataDir],
+    library: async (location) => openSqliteLibrary((location as { dataDir: string }).dataDir),
   },
   {
     name: 'PostgreSQL',
@@ -55,6 +61,7 @@ const BACKENDS: Backend[] = [
     },
     verifier: async (location) => openPostgresStoreVerifier((location as { url: string }).url),
     flag: (location) => ['--database-url', (location as { url: string }).url],
+    library: (location) => openPostgresLibrary((location as { url: string }).url),
   },
 ];
 
@@ -79,6 +86,37 @@ const NOTES_V2: StoreSchema = {
     { version: 2, sqlite: 'ALTER TABLE notes ADD COLUMN author TEXT; UPDATE notes SET author = \'unknown\'', postgres: 'ALTER TABLE notes ADD COLUMN author TEXT; UPDATE notes SET author = \'unknown\'' },
   ],
 };
+
+function voiceRecord(uuid: string, name: string, createdAt: string): LibraryVoiceRecord {
+  return {
+    uuid,
+    name,
+    description: null,
+    language: 'en-GB',
+    gender: 'female',
+    engine: 'espeak-ng',
+    spec: { id: 'en-gb', pitch: 60 },
+    baseSpec: { id: 'en-gb' },
+    settings: { pitch: 2 },
+    design: { designUuid: '00000000-0000-5000-8000-000000000001', sampleIndex: 1, prompt: 'a british woman' },
+    filters: { gender: 'female', accents: ['en-GB'], tone: [] },
+    createdAt,
+    updatedAt: createdAt,
+  };
+}
+
+function designRecord(uuid: string, prompt: string, createdAt: string): DesignRecord {
+  return {
+    uuid,
+    prompt,
+    engine: 'espeak-ng',
+    candidates: [0, 1, 2].map((k) => ({ language: 'en-GB', gender: 'female' as const, spec: { id: 'en-gb', pitch: 50 + k } })),
+    matched: ['woman'],
+    ignored: ['with a hat'],
+    filters: { gender: 'female', accents: ['en-GB'] },
+    createdAt,
+  };
+}
 
 async function ledger(db: SqlDatabase, store: string): Promise<number[]> {
   return (await db.query<{ version: number }>('SELECT version FROM voxwire_migrations WHERE store = $1 ORDER BY version', [store])).map((row) => Number(row.version));
@@ -186,6 +224,102 @@ for (const backend of BACKENDS) {
         }
       } finally {
         sandbox.remove();
+      }
+    });
+  });
+}
+
+for (const backend of BACKENDS) {
+  describe(`the voice library's store on ${backend.name}`, () => {
+    it('keeps voices (oldest first) across a reopen, changes and deletes them, and says when the uuid is unknown', async () => {
+      const location = await backend.fresh();
+      const first = voiceRecord('11111111-1111-4111-8111-111111111111', 'Older', '2026-01-01T00:00:00.000Z');
+      const second = voiceRecord('22222222-2222-4222-8222-222222222222', 'Newer', '2026-01-02T00:00:00.000Z');
+      const store = await backend.library(location);
+      try {
+        await store.insertVoice(second);
+        await store.insertVoice(first);
+        assert.deepEqual(await store.listVoices(), [first, second], 'every field read back as written, oldest first');
+        const changed = await store.updateVoice(first.uuid, { name: 'Renamed', description: 'now described', settings: { rate: 1.5 }, spec: { id: 'en-gb', speed: 260 }, updatedAt: '2026-01-03T00:00:00.000Z' });
+        assert.deepEqual(changed, { ...first, name: 'Renamed', description: 'now described', settings: { rate: 1.5 }, spec: { id: 'en-gb', speed: 260 }, updatedAt: '2026-01-03T00:00:00.000Z' });
+        assert.equal(await store.updateVoice('33333333-3333-4333-8333-333333333333', { name: 'x', updatedAt: '2026-01-03T00:00:00.000Z' }), undefined);
+        assert.equal(await store.deleteVoice(second.uuid), true);
+        assert.equal(await store.deleteVoice(second.uuid), false);
+      } finally {
+        await store.close();
+      }
+      const reopened = await backend.library(location);
+      try {
+        assert.deepEqual((await reopened.listVoices()).map((voice) => [voice.name, voice.description]), [['Renamed', 'now described']]);
+      } finally {
+        await reopened.close();
+      }
+    });
+
+    it('keeps designs (newest first), replaces one of the same uuid, and deletes it; samples are rows on PostgreSQL only', async () => {
+      const store = await backend.library(await backend.fresh());
+      try {
+        const older = designRecord('44444444-4444-5444-8444-444444444444', 'a british woman', '2026-01-01T00:00:00.000Z');
+        const newer = designRecord('55555555-5555-5555-8555-555555555555', 'a deep man', '2026-01-02T00:00:00.000Z');
+        await store.putDesign(older);
+        await store.putDesign(newer);
+        const replaced = { ...older, matched: ['british', 'woman'], createdAt: '2026-01-03T00:00:00.000Z' };
+        await store.putDesign(replaced);
+        assert.deepEqual(await store.listDesigns(), [replaced, newer]);
+        assert.deepEqual(await store.getDesign(newer.uuid), newer);
+        assert.equal(await store.getDesign('66666666-6666-5666-8666-666666666666'), undefined);
+        if (backend.name === 'SQLite') {
+          assert.equal(store.samples, undefined, 'SQLite leaves the samples to files in the data folder');
+        } else {
+          const wavs = [Buffer.from([0, 1, 2, 255]), Buffer.alloc(70_000, 7), Buffer.from('RIFF')];
+          await store.samples!.put(newer.uuid, wavs);
+          for (const [index, wav] of wavs.entries()) assert.ok((await store.samples!.get(newer.uuid, index))?.equals(wav), `sample ${index} byte for byte`);
+          assert.equal(await store.samples!.get(newer.uuid, 3), undefined);
+          await store.deleteDesign(newer.uuid);
+          assert.equal(await store.samples!.get(newer.uuid, 0), undefined, 'the samples go with their design');
+        }
+        await store.deleteDesign(replaced.uuid);
+        assert.deepEqual((await store.listDesigns()).map((design) => design.uuid), backend.name === 'SQLite' ? [newer.uuid] : []);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('announces a change of the voices to every other store on the database (PostgreSQL); SQLite servers poll', async () => {
+      const location = await backend.fresh();
+      const writer = await backend.library(location);
+      const reader = await backend.library(location);
+      try {
+        if (backend.name === 'SQLite') {
+          assert.equal(reader.watch, undefined);
+          return;
+        }
+        let calls = 0;
+        let listening!: () => void;
+        const started = new Promise<void>((resolve) => (listening = resolve));
+        const stop = reader.watch!(() => {
+          calls += 1;
+          listening();
+        });
+        try {
+          // The first call says it listens (whatever changed before is read then).
+          await started;
+          const before = calls;
+          await writer.insertVoice(voiceRecord('77777777-7777-4777-8777-777777777777', 'Announced', '2026-01-01T00:00:00.000Z'));
+          await waitFor(() => calls > before);
+          const afterInsert = calls;
+          await writer.updateVoice('77777777-7777-4777-8777-777777777777', { name: 'Renamed', updatedAt: '2026-01-02T00:00:00.000Z' });
+          await waitFor(() => calls > afterInsert);
+          const afterUpdate = calls;
+          await writer.deleteVoice('77777777-7777-4777-8777-777777777777');
+          await waitFor(() => calls > afterUpdate);
+        } finally {
+          await stop();
+        }
+        assert.deepEqual(await postgres.sql("SELECT store, version FROM voxwire_migrations WHERE store = 'library'", (location as { url: string }).url.split('/').pop()), ['library|1']);
+      } finally {
+        await reader.close();
+        await writer.close();
       }
     });
   });

@@ -234,13 +234,13 @@ describe('design samples', () => {
       await library.promote(kept.uuid, 2, 'Kept');
       now += SAMPLE_LIFETIME_MS - 1;
       assert.equal(await library.sweep(), 0, 'nothing goes before 4 hours');
-      assert.ok(library.sample(swept.uuid, 0) !== undefined);
+      assert.ok(await library.sample(swept.uuid, 0) !== undefined);
       now += 2;
       assert.equal(await library.sweep(), 1);
-      assert.equal(library.sample(swept.uuid, 0), undefined);
+      assert.equal(await library.sample(swept.uuid, 0), undefined);
       assert.equal(existsSync(path.join(dataDir, 'voice-design', swept.uuid)), false);
       assert.deepEqual((await library.designs()).map((design) => design.uuid), [kept.uuid]);
-      assert.ok(library.sample(kept.uuid, 1) !== undefined, 'the promoted design keeps its samples');
+      assert.ok(await library.sample(kept.uuid, 1) !== undefined, 'the promoted design keeps its samples');
     } finally {
       await library.close();
       await engines.close();

@@ -11,14 +11,17 @@ import type { HttpExchange } from './exchange.js';
 import { sendError, sendJson, type HttpFailure } from './responses.js';
 import { voiceResource } from './voices.js';
 
-/** Catalogue errors pass through; the library's own refusals get their status (403, 422) and the contract's shape. */
+/** Catalogue errors pass through; the library's own refusals get their status (403, 422, 503) and the contract's shape. */
+const REFUSAL_NAMES = { 403: 'Forbidden', 422: 'Unprocessable', 503: 'ServiceUnavailable' } as const;
+
 async function answering(exchange: HttpExchange, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (error) {
     if (!(error instanceof LibraryRefusal)) throw error;
-    const failure: HttpFailure = { status: error.status, errorName: error.status === 403 ? 'Forbidden' : 'Unprocessable', message: error.message };
-    await sendError(exchange.request, exchange.response, failure);
+    const failure: HttpFailure = { status: error.status, errorName: REFUSAL_NAMES[error.status], message: error.message };
+    // As for keys while the database is away: a short wait, then the client tries again.
+    await sendError(exchange.request, exchange.response, failure, error.status === 503 ? { 'Retry-After': '2' } : {});
   }
 }
 
@@ -122,20 +125,25 @@ function designResource(exchange: HttpExchange, design: DesignRecord): Record<st
 }
 
 /** GET /api/v2/voice-design */
-export async function listDesignsRoute(exchange: HttpExchange): Promise<void> {
-  const designs = await exchange.context.library.designs();
-  await sendJson(exchange.request, exchange.response, 200, { success: true, voice_designs: designs.map((design) => designResource(exchange, design)) });
+export function listDesignsRoute(exchange: HttpExchange): Promise<void> {
+  return answering(exchange, async () => {
+    const designs = await exchange.context.library.designs();
+    await sendJson(exchange.request, exchange.response, 200, { success: true, voice_designs: designs.map((design) => designResource(exchange, design)) });
+  });
 }
 
 /** GET /api/v2/voice-design/{design}/samples/{index}.wav */
-export async function designSampleRoute({ request, response, params, context }: HttpExchange): Promise<void> {
-  const wav = context.library.sample((params['design'] ?? '').toLowerCase(), Number(params['index']));
-  if (wav === undefined) {
-    await sendError(request, response, { status: 404, errorName: 'NotFound', message: 'No such sample: it was never made, or its design was deleted or swept (samples are kept 4 hours).' });
-    return;
-  }
-  response.writeHead(200, { 'Content-Type': 'audio/wav', 'Content-Length': wav.length });
-  response.end(request.method === 'HEAD' ? undefined : wav);
+export function designSampleRoute(exchange: HttpExchange): Promise<void> {
+  const { request, response, params, context } = exchange;
+  return answering(exchange, async () => {
+    const wav = await context.library.sample((params['design'] ?? '').toLowerCase(), Number(params['index']));
+    if (wav === undefined) {
+      await sendError(request, response, { status: 404, errorName: 'NotFound', message: 'No such sample: it was never made, or its design was deleted or swept (samples are kept 4 hours).' });
+      return;
+    }
+    response.writeHead(200, { 'Content-Type': 'audio/wav', 'Content-Length': wav.length });
+    response.end(request.method === 'HEAD' ? undefined : wav);
+  });
 }
 
 /** POST /api/v2/voice-design/{design}/{index}/create_rapid_voice (and …/create): 202. */
