@@ -35,6 +35,10 @@ export const VOXWIRE_LAYERS: LayerRules = {
     // Cluster mode: the transport's ConnectionGate shared through Redis, and its gauges; wired by the composition.
     { name: 'cluster', rank: 5.5, paths: ['cluster/'] },
     { name: 'transport', rank: 5, paths: ['server/'] },
+    // The playground's scripts (run in the browser) and the typed client they use: they speak to a server over
+    // the wire and share nothing with it but the wire's types.
+    { name: 'playground', rank: 4.8, paths: ['playground/'] },
+    { name: 'client', rank: 4.7, paths: ['client/'] },
     // The voice library: user voices and designs in the database, their samples rendered through synthesis;
     // it refuses with the catalogue's errors, so it sits above the protocol and below the transport.
     { name: 'library', rank: 4.5, paths: ['library/'] },
@@ -55,6 +59,11 @@ export const VOXWIRE_LAYERS: LayerRules = {
     { from: 'transport', to: 'engines' },
     { from: 'transport', to: 'audio' },
     { from: 'transport', to: 'synthesis', except: ['synthesis/speech.ts'] },
+    // Browsers load the client: it may know the wire's types (protocol/wire.ts), nothing of the server's code.
+    { from: 'client', to: 'protocol', except: ['protocol/wire.ts'] },
+    { from: 'client', to: 'library' },
+    { from: 'playground', to: 'protocol' },
+    { from: 'playground', to: 'library' },
   ],
 };
 
