@@ -1,5 +1,6 @@
 /**
- * Issue 15, cancel (protocol.md section 7) on a real server and real engines: a running request stops within
+ * Issue 15, cancel (protocol.md section 7) on a real server and every engine it serves (the built-in ones and
+ * the Piper and Kokoro test voices): a running request stops within
  * a chunk's time, its audio already handed to the socket is all that arrives, its terminal frame says
  * `cancelled`, the next request follows in full, and the engine's worker is free at once; a queued request
  * gets its terminal frame in its turn with no audio; metrics and the request log say `cancelled`.
@@ -8,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Voxwire } from '../../src/app.js';
 import { captureLog, moved, scrape, type CapturedLog } from '../ops/ops-client.js';
-import { ENGINES_UNDER_TEST } from '../support/engines.js';
+import { NEURAL_DATA_DIR, SERVED_ENGINES_UNDER_TEST } from '../support/engines.js';
 import { joinAudio, joinTimestamps, TestClient, type JsonFrame } from './client.js';
 import { assertTimestampInvariants, engineIdle, parseSpeechWav, startTestServer } from './server.js';
 
@@ -43,8 +44,8 @@ function terminalIndex(frames: readonly JsonFrame[], requestId: number): number 
   return frames.findIndex((frame) => frame.request_id === requestId && (frame.type === 'audio_end' || frame.type === 'error'));
 }
 
-for (const { plugin, voice } of ENGINES_UNDER_TEST) {
-  describe(`cancel (${plugin.id})`, () => {
+for (const { id, voice } of SERVED_ENGINES_UNDER_TEST) {
+  describe(`cancel (${id})`, () => {
     let server: Voxwire;
     let log: CapturedLog;
     /** Median time to the first audio of a short request: a chunk's engine work on this machine, now. */
@@ -53,7 +54,7 @@ for (const { plugin, voice } of ENGINES_UNDER_TEST) {
     before(async () => {
       log = captureLog();
       // One worker: a cancelled job that kept running would hold the only worker and delay everything after it.
-      server = await startTestServer({ workers: 1, logger: log.logger });
+      server = await startTestServer({ workers: 1, logger: log.logger, dataDir: NEURAL_DATA_DIR });
       const samples: number[] = [];
       for (let i = 0; i < 3; i += 1) samples.push(await firstAudioMs(server, voice.uuid, 'A short sentence to time.'));
       chunkMs = median(samples);
