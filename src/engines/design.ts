@@ -69,6 +69,20 @@ export interface EngineDesigner {
    * multipliers), in the engine's units.
    */
   derive(base: EngineVoiceSpec, settings: VoiceSettings): EngineVoiceSpec;
+  /**
+   * The voice `base` delivered as a `<speak prompt>` asks (pitch variability, voice quality), in the engine's
+   * units; absent when the engine can express neither. Pure, so the same prompt gives the same voice.
+   */
+  deliver?(base: EngineVoiceSpec, delivery: Delivery): EngineVoiceSpec;
+}
+
+/**
+ * What a `<speak prompt>` asks of the voice itself, beyond the rate, pitch and gain its Prosody carries:
+ * pitch variability in steps (already scaled by `exaggeration`) and voice qualities (whisper, breathy, raspy).
+ */
+export interface Delivery {
+  readonly variability: number;
+  readonly qualities: readonly VoiceQuality[];
 }
 
 /** `settings` of POST /api/v2/voices: changes relative to the base voice. */

@@ -3,6 +3,7 @@
  * engines only through these types, so a native or neural engine can be added beside the embedded one
  * without touching the pipeline or the protocol code.
  */
+import type { Delivery } from './design.js';
 
 /** What an engine can do; the pipeline refuses (clearly) a plan that needs more than this. */
 export interface EngineCapabilities {
@@ -121,6 +122,11 @@ export interface Engine {
    * engine's. Engines that read anything leave it out.
    */
   unspeakable?(text: string): string | undefined;
+  /**
+   * The voice `voice` with a prompt's delivery applied (its designer's `deliver`, src/engines/design.ts);
+   * engines that cannot change variability or voice quality leave it out, and the prompt's rest still applies.
+   */
+  deliver?(voice: EngineVoiceSpec, delivery: Delivery): EngineVoiceSpec;
   /** Stops all work and releases workers. */
   close(): Promise<void>;
   /** Load right now, for metrics; engines without a pool may leave it out. */

@@ -8,7 +8,7 @@ import { STREAM_FORMATS, type StreamFormat } from '../audio/stream-encoder.js';
 import { NEUTRAL_PROSODY, type Prosody } from '../engines/engine.js';
 import { checkBudget, costBudget } from '../synthesis/budget.js';
 import type { SynthesisPlan } from '../synthesis/plan.js';
-import { promptProsody } from '../synthesis/ssml/prosody.js';
+import { promptDelivery, promptProsody } from '../synthesis/ssml/prosody.js';
 import type { PipelineVoice, PreparedSynthesis, SynthesisPipeline } from '../synthesis/pipeline.js';
 import { catalogueError, VoxwireError } from './errors.js';
 import { voiceByReference, type OpenAiVoiceTable } from './openai-voices.js';
@@ -138,7 +138,11 @@ function voiceFor(voice: string, voices: VoiceDirectory, table: OpenAiVoiceTable
 export function resolveOpenAiSpeech(speech: OpenAiSpeechRequest, voices: VoiceDirectory, table: OpenAiVoiceTable, pipeline: SynthesisPipeline): SpeechJob {
   const delivery = deliveryProsody(speech.instructions);
   const rate = Math.min(SPEED_RANGE[1], Math.max(SPEED_RANGE[0], delivery.rate * speech.speed));
-  const plan: SynthesisPlan = { items: [{ kind: 'speech', written: speech.input, spoken: speech.input, prosody: { ...delivery, rate } }] };
+  const voiceDelivery = promptDelivery(speech.instructions);
+  const plan: SynthesisPlan = {
+    items: [{ kind: 'speech', written: speech.input, spoken: speech.input, prosody: { ...delivery, rate } }],
+    ...(voiceDelivery === undefined ? {} : { delivery: voiceDelivery }),
+  };
   const limit = Math.floor(HTTP_TEXT_LIMIT * Math.min(1, 2 * rate));
   let cost;
   try {

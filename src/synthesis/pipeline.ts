@@ -107,6 +107,14 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
     const steps: Step[] = [];
     // A seed asks for output that repeats exactly; the engine decides what that costs.
     const repeatable = plan.seed !== undefined ? { repeatable: true } : {};
+    // A prompt's variability and voice quality change the voice itself, as far as its engine can (else nothing).
+    const delivered = new Map<EngineVoiceSpec, EngineVoiceSpec>();
+    const deliveredSpec = (spec: EngineVoiceSpec): EngineVoiceSpec => {
+      if (plan.delivery === undefined || engine.deliver === undefined) return spec;
+      const found = delivered.get(spec) ?? engine.deliver(spec, plan.delivery);
+      delivered.set(spec, found);
+      return found;
+    };
     for (const item of plan.items) {
       if (item.kind === 'mark') continue;
       if (item.kind === 'pause') {
@@ -133,7 +141,7 @@ export function createPipeline(engines: EngineLookup, resolveVoice: VoiceResolve
         const text = item.ipa === undefined ? { text: piece } : { text: index === 0 ? item.spoken : '', ipa: piece };
         steps.push({
           kind: 'engine',
-          segment: { voice: itemVoice.spec, ...text, prosody, ...repeatable },
+          segment: { voice: deliveredSpec(itemVoice.spec), ...text, prosody, ...repeatable },
           written: asWritten ? piece : index === 0 ? item.written : '',
           followsWords,
           gain,

@@ -2,6 +2,7 @@
  * The synthesis plan: what a request asks to be spoken, independent of how it was written (plain text or
  * SSML) and of which engine speaks it. Plain text becomes a one-item plan; SSML becomes many items.
  */
+import type { Delivery } from '../engines/design.js';
 import type { Prosody } from '../engines/engine.js';
 
 /** Speech: `spoken` goes to the engine; `written` is what timestamps report (graph_chars). */
@@ -37,4 +38,6 @@ export interface SynthesisPlan {
   readonly items: readonly PlanItem[];
   /** Seed for repeatable output (SSML `seed`), when given. */
   readonly seed?: number;
+  /** What a `<speak prompt>` asks of the voice itself (variability, voice quality); absent without a prompt. */
+  readonly delivery?: Delivery;
 }

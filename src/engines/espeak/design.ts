@@ -24,8 +24,10 @@ import {
   stepRate,
   stepSemitones,
   type DesignedVoice,
+  type Delivery,
   type EngineDesigner,
   type VoiceAttributes,
+  type VoiceQuality,
   type VoiceSettings,
 } from '../design.js';
 import { numberSetting, type EngineVoiceSpec } from '../engine.js';
@@ -75,8 +77,17 @@ const FORMANTS = {
 /** F0 base and top (Hz) of the variant: female3's and male3's. */
 const PITCH_LINE = { female: 'pitch 140 240', male: 'pitch 80 122' } as const;
 const CANDIDATE_SEMITONES = [0, 1.5, -1.5] as const;
+const RASPY_FLUTTER = 24;
+const RASPY_ROUGHNESS = 8;
 
 const clamp = (value: number, low: number, high: number): number => Math.min(high, Math.max(low, value));
+
+/** Variant lines of the breathing qualities: espeak's whisper settings, or breath noise on the lower formants. */
+function breathLines(qualities: ReadonlySet<VoiceQuality>): string[] {
+  if (qualities.has('whisper')) return ['voicing 17', 'breath 75 75 50 40 15 10', 'breathw 150 150 200 200 400 400'];
+  if (qualities.has('breathy')) return ['breath 30 30 25 20 10 8', 'breathw 150 150 200 200 400 400'];
+  return [];
+}
 
 function variantText(gender: 'male' | 'female', index: number, attributes: VoiceAttributes): string {
   const qualities = new Set(attributes.qualities ?? []);
@@ -86,11 +97,10 @@ function variantText(gender: 'male' | 'female', index: number, attributes: Voice
   let flutter = Math.round(8 * older);
   let roughness = gender === 'female' ? 4 : 0;
   if (qualities.has('raspy')) {
-    flutter = Math.max(flutter, 24);
-    roughness = 8;
+    flutter = Math.max(flutter, RASPY_FLUTTER);
+    roughness = RASPY_ROUGHNESS;
   }
-  if (qualities.has('whisper')) lines.push('voicing 17', 'breath 75 75 50 40 15 10', 'breathw 150 150 200 200 400 400');
-  else if (qualities.has('breathy')) lines.push('breath 30 30 25 20 10 8', 'breathw 150 150 200 200 400 400');
+  lines.push(...breathLines(qualities));
   if (flutter > 0) lines.push(`flutter ${flutter}`);
   lines.push(`roughness ${roughness}`);
   return `${lines.join('\n')}\n`;
@@ -133,9 +143,28 @@ function derive(base: EngineVoiceSpec, settings: VoiceSettings): EngineVoiceSpec
   });
 }
 
+/**
+ * A prompt's delivery on an espeak-ng voice: variability moves the pitch range as in design; a voice quality
+ * rewrites the voice's variant (a built-in `lang+f3`/`lang+m3` voice gets the female3/male3 variant of design)
+ * with the quality's lines in place of the same keywords' own.
+ */
+export function deliverEspeak(base: EngineVoiceSpec, delivery: Delivery): EngineVoiceSpec {
+  const baseRange = Math.round(clamp(numberSetting(base, 'baseRange', ESPEAK_BASE_RANGE) + RANGE_PER_STEP * delivery.variability, 0, 100));
+  if (delivery.qualities.length === 0) return Object.freeze({ ...base, baseRange });
+  const qualities = new Set(delivery.qualities);
+  const lines = [...breathLines(qualities), ...(qualities.has('raspy') ? [`flutter ${RASPY_FLUTTER}`, `roughness ${RASPY_ROUGHNESS}`] : [])];
+  const keywords = new Set(lines.map((line) => line.split(' ')[0]));
+  const [file = 'en-us', suffix = ''] = base.id.split('+');
+  const own = typeof base['variant'] === 'string' ? base['variant'] : variantText(suffix.startsWith('m') ? 'male' : 'female', 0, {});
+  const kept = own.split('\n').filter((line) => line !== '' && !keywords.has(line.split(' ')[0]));
+  const variant = `${[...kept, ...lines].join('\n')}\n`;
+  return Object.freeze({ ...base, id: `${file}+${variantName(variant)}`, variant, baseRange });
+}
+
 export const espeakDesigner: EngineDesigner = {
   accents: Object.keys(ESPEAK_ACCENTS),
   unsupported: (attributes) => (attributes.accent === undefined || attributes.accent in ESPEAK_ACCENTS ? [] : [`accent ${attributes.accent}`]),
   candidate,
   derive,
+  deliver: deliverEspeak,
 };

@@ -10,7 +10,7 @@ import type { EspeakJob } from './job.js';
 import { ESPEAK_SAMPLE_RATE } from './native.js';
 import { espeakSettings } from './prosody.js';
 import { ESPEAK_VOICES } from './voices.js';
-import { variantName } from './design.js';
+import { deliverEspeak, variantName } from './design.js';
 
 export const ESPEAK_ENGINE_ID = 'espeak-ng';
 
@@ -70,6 +70,7 @@ export function createEspeakEngine(options: EspeakEngineOptions = {}): Engine {
     capabilities: espeakCapabilities(),
     ready: () => pool.ready(),
     synthesize: (segment, signal) => pool.run(espeakJob(segment), signal),
+    deliver: deliverEspeak,
     close: () => pool.close(),
     stats: () => pool.stats(),
   };

@@ -7,7 +7,8 @@
  * What flite cannot express is declared, so a design that needs it goes to another engine: the shim scales
  * the F0 mean and spread by one factor (no separate variability), its voices have no breath or roughness
  * control, and its English is American (awb is Scottish in voice, not in its phonemes, which come from the same
- * US lexicon).
+ * US lexicon). For the same reasons it declares no `deliver`: a `<speak prompt>`'s variability and voice quality
+ * leave a flite voice as it is (its rate, pitch and gain still apply).
  */
 import { designGender, stepGain, stepRate, stepSemitones, type DesignedVoice, type EngineDesigner, type VoiceAttributes, type VoiceSettings } from '../design.js';
 import { numberSetting, type EngineVoiceSpec } from '../engine.js';

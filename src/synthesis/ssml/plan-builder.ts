@@ -21,7 +21,7 @@
 import { NEUTRAL_PROSODY, type Prosody } from '../../engines/engine.js';
 import type { PlanItem, SynthesisPlan } from '../plan.js';
 import { invalidSsml, type SourcePosition } from './position.js';
-import { composeProsody, emphasisProsody, parseMeasure, promptProsody } from './prosody.js';
+import { composeProsody, emphasisProsody, parseMeasure, promptDelivery, promptProsody } from './prosody.js';
 import { sayAs } from './say-as.js';
 import type { SsmlElement, SsmlNode } from './tree.js';
 
@@ -345,5 +345,7 @@ export function buildPlan(root: SsmlElement, maxSilenceSeconds: number, speaks: 
   });
   const builder = new PlanBuilder(maxSilenceSeconds);
   walkChildren(root.children, context, builder);
-  return builder.finish(seed);
+  const plan = builder.finish(seed);
+  const delivery = prompt === undefined ? undefined : promptDelivery(prompt, exaggeration);
+  return delivery === undefined ? plan : { ...plan, delivery };
 }

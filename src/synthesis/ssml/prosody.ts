@@ -20,6 +20,7 @@
  * since a slower rate stretches the audio, and the engine time, of every character.
  */
 import { stepGain, stepRate, stepSemitones } from '../../engines/design.js';
+import type { Delivery } from '../../engines/design.js';
 import type { Prosody } from '../../engines/engine.js';
 import { readPrompt } from '../lexicon.js';
 import { invalidSsml, type SourcePosition } from './position.js';
@@ -160,18 +161,33 @@ const WHISPER_RATE = 0.9;
  * The delivery a `<speak prompt="…">` asks for, read through the same lexicon as voice design
  * (src/synthesis/lexicon.ts): pace, pitch and loudness (and the style words, which are mixes of them) become
  * the request's rate, pitch and gain, scaled by `exaggeration` (0.5 = as described, 1 = twice as much, 0 =
- * nothing); a whisper is softer and slower. Words outside the lexicon are part of the prompt's prose, not
- * errors. Results are kept inside the ranges SSML prosody allows (the rate never below half speed).
+ * nothing); a whisper is also softer and slower, on every engine (exaggeration 0 leaves it out too).
+ * Variability and voice quality change the voice itself: `promptDelivery` below. Words outside the lexicon are
+ * part of the prompt's prose, not errors. Results are kept inside the ranges SSML prosody allows (the rate never below half speed).
  */
 export function promptProsody(prompt: string, at: SourcePosition, exaggeration: number = NEUTRAL_EXAGGERATION): Prosody {
   if (!(exaggeration >= 0 && exaggeration <= 1)) throw invalidSsml(`<speak exaggeration="${exaggeration}"> must be from 0.0 to 1.0`, at);
   const { attributes } = readPrompt(prompt);
   const scale = exaggeration / NEUTRAL_EXAGGERATION;
-  const whisper = attributes.qualities?.includes('whisper') === true;
+  const whisper = scale > 0 && attributes.qualities?.includes('whisper') === true;
   const prosody: Prosody = {
     rate: Math.min(RATE_RANGE[1], Math.max(RATE_RANGE[0], stepRate((attributes.pace ?? 0) * scale) * (whisper ? WHISPER_RATE : 1))),
     pitchSemitones: Math.min(PITCH_RANGE[1], Math.max(PITCH_RANGE[0], stepSemitones((attributes.pitch ?? 0) * scale))),
     volume: Math.min(VOLUME_RANGE[1], stepGain((attributes.loudness ?? 0) * scale) * (whisper ? WHISPER_GAIN : 1)),
   };
   return prosody;
+}
+
+/**
+ * What a `<speak prompt="…">` asks of the voice itself, beyond Prosody: pitch variability (monotone …
+ * expressive, and the style words' share of it) scaled by `exaggeration` like the rest, and the voice
+ * qualities (whisper, breathy, raspy), which have no degrees and apply whenever `exaggeration` is above 0. The
+ * voice's engine applies it as far as it can (Engine `deliver`). Undefined when the prompt asks nothing of the
+ * kind, so such a request is the same as one without it. Call after `promptProsody` has checked `exaggeration`.
+ */
+export function promptDelivery(prompt: string, exaggeration: number = NEUTRAL_EXAGGERATION): Delivery | undefined {
+  const { attributes } = readPrompt(prompt);
+  const variability = (attributes.variability ?? 0) * (exaggeration / NEUTRAL_EXAGGERATION);
+  const qualities = exaggeration > 0 ? (attributes.qualities ?? []) : [];
+  return variability === 0 && qualities.length === 0 ? undefined : { variability, qualities };
 }
