@@ -16,6 +16,7 @@ import { createLogger } from '../../src/cli/log-output.js';
 import { decodeWithFfmpeg, type Decoded } from '../audio/ffmpeg.js';
 import { engineIdle, rms, startTestServer } from '../conformance/server.js';
 import { editDistance, recognize, words } from '../support/recognizer.js';
+import { f0SpreadSemitones, voicedShare } from '../engines/measure.js';
 
 /** Harvard sentences (list 1); rms reads them in about 8 s. */
 const TEXT = 'The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background. It is easy to tell the depth of a well.';
@@ -152,6 +153,18 @@ describe('POST /v1/audio/speech through the openai SDK', () => {
     assert.ok(seconds(slowest) > 2.5 * seconds(normal), `speed 0.25: ${seconds(slowest)} s vs ${seconds(normal)} s`);
     assert.ok(seconds(slowly) > 1.2 * seconds(normal), `"slowly and calmly": ${seconds(slowly)} s vs ${seconds(normal)} s`);
     assert.ok(level(whispered) < 0.5 * level(normal), `"whisper": RMS ${level(whispered)} vs ${level(normal)}`);
+  });
+
+  it('instructions change the voice itself where its engine can: espeak-ng Ava whispers and goes flat or lively', async () => {
+    const ava = async (instructions: string): Promise<Decoded> =>
+      decode(await bytesOf(await client.audio.speech.create({ model: 'gpt-4o-mini-tts', voice: AVA_UUID, input: TEXT, response_format: 'wav', instructions })), 'wav');
+    const plain = await ava('');
+    const whispered = await ava('Whisper it.');
+    assert.ok(voicedShare(whispered.samples, whispered.sampleRate) < 0.5 * voicedShare(plain.samples, plain.sampleRate), 'a whisper is mostly unvoiced');
+    const flat = await ava('Monotone, please.');
+    const lively = await ava('Very expressive!');
+    const spread = (decoded: Decoded): number => f0SpreadSemitones(decoded.samples, decoded.sampleRate);
+    assert.ok(spread(flat) < spread(lively), `F0 spread: monotone ${spread(flat).toFixed(2)} st, very expressive ${spread(lively).toFixed(2)} st`);
   });
 
   it('takes a voxwire voice by uuid, by name, or as the SDK custom voice object', async () => {
