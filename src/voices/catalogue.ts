@@ -186,8 +186,3 @@ export function findVoice(uuid: string): Voice | undefined {
 export function voiceForLanguage(language: string, gender?: Gender, engine?: string): Voice | undefined {
   return BUILT_IN_CATALOGUE.forLanguage(language, gender, engine);
 }
-
-/** A built-in voice by its name; see VoiceCatalogue.named. */
-export function voiceNamed(name: string): Voice | undefined {
-  return BUILT_IN_CATALOGUE.named(name);
-}
